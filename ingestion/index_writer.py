@@ -1,0 +1,198 @@
+"""Apply a plan to the store: write new editions' points, switch the catalog, then delete what is unreferenced.
+
+Order matters for atomicity. A crash after the points are written but before the catalog switch leaves
+points that no search can see (searches filter on the catalog's edition keys); the next run writes the
+same ids again (ids are content hashes) and garbage-collects whatever no catalog entry references.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ingestion.chunking import chunk_edition
+from ingestion.manifest import Manifest, ManifestEntry
+from ingestion.plan import Plan, edition_key
+from ingestion.progress import ProgressSink
+from ingestion.sources import read_source
+from rag_service.catalog import Catalog, CatalogEntry
+from rag_service.dense import Embedder
+from rag_service.errors import SourceError
+from rag_service.ja_text import tokenize, tokenizer_id
+from rag_service.points import chunk_to_payload, index_text, metadata_payload
+from rag_service.settings import Settings
+from rag_service.sparse import average_length, document_vector
+from rag_service.store import IndexMeta, StoredPoint, VectorStore
+from rag_service.types import Chunk, EditionStatus
+
+log = logging.getLogger(__name__)
+UPSERT_BATCH = 256
+
+
+@dataclass(frozen=True)
+class PreparedEdition:
+    entry: ManifestEntry
+    content_hash: str
+    edition_key: str
+    chunks: list[Chunk]
+    tokens: list[list[str]]
+    pages: int
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    metadata_updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    garbage_collected: int = 0
+    chunks_written: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.replaced or self.metadata_updated or self.removed or self.garbage_collected)
+
+    def to_doc(self) -> dict[str, object]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def prepare(
+    manifest: Manifest, items: Sequence[tuple[ManifestEntry, str]], settings: Settings, progress: ProgressSink,
+    report: IngestReport,
+) -> list[PreparedEdition]:
+    """Extract, chunk and tokenise every edition to (re)ingest; a failing source fails only its edition."""
+    prepared: list[PreparedEdition] = []
+    progress.total("documents", len(items))
+    for entry, chash in items:
+        key = edition_key(entry.id, chash)
+        try:
+            doc = read_source(manifest.source_path(entry))
+        except SourceError as e:
+            report.failed[entry.id] = str(e)
+            progress.note(f"[red]FAILED[/red] {entry.id}: {e}")
+            progress.advance("documents")
+            continue
+        chunks = chunk_edition(
+            entry.to_edition(), key, doc.sections, settings.chunking.max_chars, settings.chunking.overlap_sentences
+        )
+        if not chunks:
+            report.failed[entry.id] = f"{manifest.source_path(entry)}: no text to index"
+            progress.advance("documents")
+            continue
+        tokens = [tokenize(index_text(c)) for c in chunks]
+        prepared.append(PreparedEdition(entry, chash, key, chunks, tokens, doc.pages))
+        progress.total("pages", doc.pages)
+        progress.advance("pages", doc.pages)
+        progress.total("chunks", len(chunks))
+        progress.advance("documents")
+    return prepared
+
+
+def index_meta(embedder: Embedder | None, avgdl: float) -> IndexMeta:
+    return IndexMeta(
+        embedder_id=embedder.id if embedder else "none",
+        dim=embedder.dim if embedder else 0,
+        tokenizer=tokenizer_id(),
+        avgdl=avgdl,
+    )
+
+
+def _points(ed: PreparedEdition, embedder: Embedder | None, avgdl: float, settings: Settings) -> list[StoredPoint]:
+    texts = [index_text(c) for c in ed.chunks]
+    vectors = embedder.embed_documents(texts) if embedder else None
+    return [
+        StoredPoint(
+            id=c.chunk_id,
+            dense=None if vectors is None else vectors[i].tolist(),
+            sparse=document_vector(ed.tokens[i], avgdl, settings.bm25.k1, settings.bm25.b),
+            payload=chunk_to_payload(c),
+        )
+        for i, c in enumerate(ed.chunks)
+    ]
+
+
+def _write_edition(
+    store: VectorStore, ed: PreparedEdition, embedder: Embedder | None, settings: Settings, progress: ProgressSink
+) -> None:
+    assert store.meta is not None
+    batch = max(settings.embed_batch_size, 1) * 4
+    for start in range(0, len(ed.chunks), batch):
+        part = PreparedEdition(
+            ed.entry, ed.content_hash, ed.edition_key, ed.chunks[start : start + batch],
+            ed.tokens[start : start + batch], ed.pages,
+        )
+        points = _points(part, embedder, store.meta.avgdl, settings)
+        for i in range(0, len(points), UPSERT_BATCH):
+            store.upsert(points[i : i + UPSERT_BATCH])
+        progress.advance("chunks", len(points))
+
+
+def _catalog_entry(ed: PreparedEdition, manifest: Manifest) -> CatalogEntry:
+    e = ed.entry
+    return CatalogEntry(
+        source_id=e.id, edition_key=ed.edition_key, content_hash=ed.content_hash, title=e.title,
+        publisher=e.publisher, edition=e.edition, published=e.published, status=e.status,
+        specialties=e.specialties, supersedes=e.supersedes,
+        source=str(Path(e.source)), chunks=len(ed.chunks), pages=ed.pages,
+        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+
+
+def apply_plan(
+    plan: Plan, manifest: Manifest, store: VectorStore, embedder: Embedder | None, settings: Settings,
+    progress: ProgressSink,
+) -> IngestReport:
+    report = IngestReport(unchanged=list(plan.unchanged))
+    catalog = Catalog.from_doc(store.read_catalog())
+    prepared = prepare(manifest, plan.ingest, settings, progress)
+    existing = store.read_meta()
+    avgdl = existing.avgdl if existing else average_length(t for ed in prepared for t in ed.tokens)
+    store.open(index_meta(embedder, avgdl))
+
+    for ed in prepared:
+        _write_edition(store, ed, embedder, settings, progress)
+        store.flush()
+        old = catalog.entries.get(ed.entry.id)
+        catalog = catalog.with_entry(_catalog_entry(ed, manifest))
+        store.write_catalog(catalog.to_doc())  # the switch: the new edition becomes visible here
+        if old is not None:
+            store.delete_editions([old.edition_key])
+            report.replaced.append(ed.entry.id)
+        else:
+            report.added.append(ed.entry.id)
+        report.chunks_written += len(ed.chunks)
+
+    for entry, changes in plan.update_metadata:
+        current = catalog.entries[entry.id]
+        store.set_payload(current.edition_key, metadata_payload(changes))
+        catalog = catalog.with_entry(_updated(current, entry))
+        store.write_catalog(catalog.to_doc())
+        report.metadata_updated.append(entry.id)
+
+    for source_id in plan.remove:
+        old_entry = catalog.entries.get(source_id)
+        catalog = catalog.without(source_id)
+        store.write_catalog(catalog.to_doc())
+        if old_entry is not None:
+            store.delete_editions([old_entry.edition_key])
+        report.removed.append(source_id)
+
+    report.garbage_collected = store.delete_except(catalog.edition_keys())
+    store.flush()
+    if report.changed:
+        store.optimize()
+    return report
+
+
+def _updated(current: CatalogEntry, entry: ManifestEntry) -> CatalogEntry:
+    from dataclasses import replace
+
+    return replace(
+        current, title=entry.title, publisher=entry.publisher, edition=entry.edition, published=entry.published,
+        status=EditionStatus(entry.status), specialties=entry.specialties, supersedes=entry.supersedes,
+    )

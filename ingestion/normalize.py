@@ -1,0 +1,166 @@
+"""Pure text normalisation for extracted Japanese text: code points, dashes, tildes, wrapped lines, running lines.
+
+Choices (the same function runs on index text and query text):
+
+- NFKC first: Kangxi radicals (⼀ U+2F00) become the ideographs they stand for (一), full-width ASCII becomes
+  ASCII (``２型`` → ``2型``, ``（`` → ``(``), half-width katakana becomes full-width.
+- Dashes fold to ASCII ``-``: U+2010–U+2015, U+2212 (minus), U+FE58, U+FE63, U+FF0D and U+0336 (the combining
+  overlay PyMuPDF emits for an em dash). The prolonged sound mark ``ー`` (U+30FC) is never touched.
+- Tildes fold to ASCII ``~``: 〜 (U+301C), ～ (U+FF5E, which NFKC already maps to ``~``), ∼ (U+223C), 〰 (U+3030).
+- Wrapped lines are joined: no space when either side is Japanese (kana, kanji, Japanese punctuation), one space
+  between Latin words, nothing after a trailing hyphen. A newline stays after a sentence end (。!?), around
+  blank lines (paragraphs), before and after table rows (`` | ``), before a heading, list item or recommendation
+  label, and after a short heading line. Vertical text that arrives one character per line becomes running text.
+- Runs of spaces collapse to one; spaces between two Japanese characters are removed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+from rag_service.types import PageText
+
+_JP = "\u3001-\u303f\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+JP_CHAR_RE = re.compile(f"[{_JP}]")
+_SPACES_BETWEEN_JP = re.compile(f"(?<=[{_JP}]) +(?=[{_JP}])")
+
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u0336"), "-")
+_TILDES = dict.fromkeys(map(ord, "\u301c\uff5e\u223c\u3030"), "~")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACE_RUN = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+_SENTENCE_END = ("。", "!", "?")
+TABLE_SEP = " | "
+_HEADING = (
+    r"第[0-9一二三四五六七八九十百]+[章節部編]"
+    r"|(?:CQ|BQ|FQ|FRQ)\s*\d"
+    r"|\d{1,2}(?:[.\-]\d{1,2})*\.?\s+(?![a-z%])\S"
+    r"|\(?\d{1,2}\)\s*\S"
+    r"|[IVX]{1,5}\.\s*\S"
+    r"|#{1,6}\s"
+    r"|【"
+)
+_LABEL = r"(?:推奨文|推奨の強さ|推奨度|エビデンスの(?:確実性|強さ|レベル)|エビデンスレベル|解説)(?=[\s:0-9A-D(]|$)"
+_HEADING_START = re.compile(f"(?:{_HEADING})")
+_BLOCK_START = re.compile(f"(?:{_HEADING}|{_LABEL}|[・●○■□◆◇▶►•※◎]\\s*\\S)")
+_LABEL_ONLY = re.compile(f"{_LABEL}\\s*[:]?$")
+_SHORT_HEADING = 30
+
+
+def normalize_chars(s: str) -> str:
+    """Code-point normalisation only (no line joining): NFKC, dashes, tildes, spaces, invisible characters."""
+    s = s.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE).translate(_DASHES)
+    s = unicodedata.normalize("NFKC", s).translate(_TILDES)
+    lines = (_SPACE_RUN.sub(" ", line).strip() for line in s.split("\n"))
+    return "\n".join(_SPACES_BETWEEN_JP.sub("", line) for line in lines)
+
+
+def is_japanese(ch: str) -> bool:
+    """Kana, kanji (CJK unified, extension A, compatibility) or Japanese punctuation (U+3001–U+303F)."""
+    return bool(JP_CHAR_RE.match(ch))
+
+
+def count_japanese(s: str) -> int:
+    """Japanese characters in `s` after NFKC (so Kangxi radicals count as the ideographs they stand for)."""
+    return len(JP_CHAR_RE.findall(unicodedata.normalize("NFKC", s)))
+
+
+def _keeps_newline(cur: str, nxt: str) -> bool:
+    """Whether the line break between the (accumulated) line `cur` and the next line `nxt` is a real one."""
+    if not cur or not nxt or cur.endswith(_SENTENCE_END):
+        return True
+    if TABLE_SEP in cur or TABLE_SEP in nxt or _BLOCK_START.match(nxt):
+        return True
+    return bool(_LABEL_ONLY.match(cur) or (_HEADING_START.match(cur) and len(cur) <= _SHORT_HEADING))
+
+
+def _join(cur: str, nxt: str) -> str:
+    a, b = cur[-1], nxt[0]
+    if is_japanese(a) or is_japanese(b) or (a == "-" and cur[-2:-1].isalpha()):
+        return cur + nxt
+    return cur + " " + nxt
+
+
+def join_wrapped_lines(s: str) -> str:
+    """Join lines that a layout wrapped; keep paragraph breaks (one blank line) and real line ends."""
+    out: list[str] = []
+    cur = ""
+    blank = False
+    for line in s.split("\n"):
+        if not line:
+            blank = bool(cur) or blank
+            continue
+        if cur and (blank or _keeps_newline(cur, line)):
+            out.append(cur + ("\n" if blank else ""))
+            cur = line
+        else:
+            cur = _join(cur, line) if cur else line
+        blank = False
+    if cur:
+        out.append(cur)
+    return "\n".join(out)
+
+
+def normalize_text(s: str) -> str:
+    """Normalise extracted text for indexing and for queries (see the module docstring for every rule)."""
+    return _SPACES_BETWEEN_JP.sub("", join_wrapped_lines(normalize_chars(s))).strip()
+
+
+# --- running headers, footers and page numbers -------------------------------------------------------------
+
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-‐–— ]*\d{1,4}[-‐–— ]*|\d{1,4}\s*/\s*\d{1,4}|(?:p|P|page|Page)\.?\s*\d{1,4}|\d{1,4}\s*頁|\(\d{1,4}\))$"
+)
+_EDGE = 3  # lines looked at on each end of a page
+_MIN_PAGES = 3
+
+
+def _line_key(line: str) -> str:
+    return re.sub(r"\d+", "#", normalize_chars(line)).replace(" ", "")
+
+
+def _is_page_number(line: str) -> bool:
+    return bool(_PAGE_NUMBER.match(normalize_chars(line).strip()))
+
+
+def _edge_keys(text: str) -> set[str]:
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    keys = {_line_key(ln) for ln in lines[:_EDGE] + lines[-_EDGE:]}
+    return {k for k in keys if len(k) >= 2}
+
+
+def _running_keys(pages: list[PageText]) -> set[str]:
+    if len(pages) < _MIN_PAGES:
+        return set()
+    counts = Counter(k for p in pages for k in _edge_keys(p.text))
+    return {k for k, n in counts.items() if n >= max(2, (len(pages) + 1) // 2)}
+
+
+def _strip_edges(text: str, running: set[str]) -> str:
+    lines = text.split("\n")
+
+    def drop(line: str) -> bool:
+        return not line.strip() or _is_page_number(line) or _line_key(line) in running
+
+    start, end, dropped = 0, len(lines), 0
+    while start < end and drop(lines[start]) and dropped < 2 * _EDGE:
+        dropped += bool(lines[start].strip())
+        start += 1
+    dropped = 0
+    while end > start and drop(lines[end - 1]) and dropped < 2 * _EDGE:
+        dropped += bool(lines[end - 1].strip())
+        end -= 1
+    return "\n".join(lines[start:end])
+
+
+def strip_running_lines(pages: list[PageText]) -> list[PageText]:
+    """Remove running headers/footers and page numbers from the top and bottom of each page.
+
+    A line is running when, with its digits masked ("- 3 -", "3 / 10", "p. 3" all match their siblings), it is among
+    the first or last three lines of at least half the pages of a document of three or more pages. A line that is
+    only a page number is removed from the top or bottom of any page.
+    """
+    running = _running_keys(pages)
+    return [PageText(page=p.page, text=_strip_edges(p.text, running)) for p in pages]

@@ -1,0 +1,143 @@
+"""Thin I/O: read a PDF page by page with PyMuPDF into normalised `PageText` (1-based pages).
+
+Reading order is the content order PyMuPDF reports (multi-column layouts stay column by column). Lines that
+sit on the same visual row, one to the right of the other with a gap wider than a character, are cells of a
+table row: they come out on one line joined by `` | ``. Text blocks are separated by a blank line (a paragraph
+break) unless they hold one character per line (vertical writing), whose lines are joined into running text.
+Every PyMuPDF failure is wrapped in `PdfExtractionError` with a message that says what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pymupdf
+
+from ingestion.normalize import TABLE_SEP, normalize_text, strip_running_lines
+from rag_service.errors import PdfExtractionError
+from rag_service.types import PageText
+
+_CELL_GAP = 1.0  # a gap wider than this many font sizes between two lines of one row separates table cells
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    size: float
+    horizontal: bool
+    block: int
+
+
+@dataclass(slots=True)
+class _Row:
+    text: str
+    blocks: set[int]
+    table: bool = False
+
+
+def _lines(page: pymupdf.Page) -> list[_Line]:
+    out: list[_Line] = []
+    for bno, block in enumerate(page.get_text("dict")["blocks"]):
+        for line in block.get("lines", []):
+            spans: list[dict[str, Any]] = line["spans"]
+            text = "".join(s["text"] for s in spans)
+            if not text.strip():
+                continue
+            x0, y0, x1, y1 = line["bbox"]
+            size = max(s["size"] for s in spans)
+            horizontal = line["wmode"] == 0 and abs(line["dir"][1]) < 0.1
+            out.append(_Line(text, x0, y0, x1, y1, size, horizontal, bno))
+    return out
+
+
+def _same_row(a: _Line, b: _Line) -> bool:
+    if not (a.horizontal and b.horizontal) or b.x0 < a.x1 - 1:
+        return False
+    overlap = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return overlap >= 0.5 * min(a.y1 - a.y0, b.y1 - b.y0)
+
+
+def _rows(lines: list[_Line]) -> list[_Row]:
+    rows: list[_Row] = []
+    prev: _Line | None = None
+    for line in lines:
+        if prev is not None and rows and _same_row(prev, line):
+            cell = line.x0 - prev.x1 > _CELL_GAP * min(prev.size, line.size)
+            rows[-1].text += (TABLE_SEP if cell else " ") + line.text.strip()
+            rows[-1].blocks.add(line.block)
+            rows[-1].table |= cell
+        else:
+            rows.append(_Row(line.text.strip(), {line.block}))
+        prev = line
+    return rows
+
+
+def _char_per_line_blocks(lines: list[_Line]) -> set[int]:
+    chars: dict[int, list[int]] = {}
+    for line in lines:
+        chars.setdefault(line.block, []).append(len(line.text.strip()))
+    return {b for b, n in chars.items() if sum(n) / len(n) < 2}
+
+
+def page_raw_text(page: pymupdf.Page) -> str:
+    """The text of one page before normalisation: rows in reading order, blank lines between text blocks."""
+    lines = _lines(page)
+    narrow = _char_per_line_blocks(lines)
+    parts: list[str] = []
+    prev: _Row | None = None
+    for row in _rows(lines):
+        if prev is not None:
+            new_block = not (row.blocks & prev.blocks)
+            paragraph = new_block and not (row.table or prev.table) and not ((row.blocks | prev.blocks) & narrow)
+            parts.append("\n\n" if paragraph else "\n")
+        parts.append(row.text)
+        prev = row
+    return "".join(parts)
+
+
+def _open(path: Path) -> pymupdf.Document:
+    if not path.is_file():
+        raise PdfExtractionError(f"{path}: file not found: check the path in the manifest")
+    try:
+        doc = pymupdf.open(path, filetype="pdf")
+    except Exception as exc:
+        raise PdfExtractionError(
+            f"{path}: not a readable PDF ({exc}): re-download or re-export the file and ingest it again"
+        ) from exc
+    if doc.needs_pass or doc.is_encrypted:
+        doc.close()
+        raise PdfExtractionError(f"{path} is encrypted: remove the password (e.g. `qpdf --decrypt`) and ingest again")
+    if doc.page_count == 0:
+        doc.close()
+        raise PdfExtractionError(f"{path} has no pages: re-export the document and ingest it again")
+    return doc
+
+
+def extract_raw_pages(path: Path) -> list[PageText]:
+    """Each page's text before normalisation and before running headers/footers are removed."""
+    doc = _open(path)
+    try:
+        return [PageText(page=i + 1, text=page_raw_text(page)) for i, page in enumerate(doc)]
+    except PdfExtractionError:
+        raise
+    except Exception as exc:
+        raise PdfExtractionError(f"{path}: PyMuPDF failed to read a page ({exc}): repair or re-export the PDF") from exc
+    finally:
+        doc.close()
+
+
+def extract_pages(path: Path) -> list[PageText]:
+    """Normalised text of every page of a PDF, 1-based, running headers, footers and page numbers removed.
+
+    Raises `PdfExtractionError` for a missing, corrupt, encrypted or empty PDF, and for one with no text layer.
+    """
+    raw = extract_raw_pages(path)
+    if not any(p.text.strip() for p in raw):
+        raise PdfExtractionError(f"{path} has no text layer (image-only): it needs OCR before ingestion")
+    return [PageText(page=p.page, text=normalize_text(p.text)) for p in strip_running_lines(raw)]

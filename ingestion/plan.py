@@ -1,0 +1,72 @@
+"""Pure planning: compare the manifest with the catalog and decide what ingestion must do."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from ingestion.manifest import ManifestEntry
+from rag_service.catalog import Catalog, CatalogEntry
+
+# Bump when extraction, normalisation, structure or chunking change what a source turns into.
+PIPELINE_REVISION = 1
+
+
+def pipeline_fingerprint(max_chars: int, overlap_sentences: int, tokenizer: str, k1: float, b: float) -> str:
+    doc = {"rev": PIPELINE_REVISION, "max_chars": max_chars, "overlap": overlap_sentences, "tok": tokenizer,
+           "k1": k1, "b": b}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def content_hash(file_sha256: str, fingerprint: str) -> str:
+    return hashlib.sha256(f"{file_sha256}:{fingerprint}".encode()).hexdigest()
+
+
+def edition_key(source_id: str, content_hash_: str) -> str:
+    return f"{source_id}@{content_hash_[:16]}"
+
+
+_METADATA_FIELDS = ("title", "publisher", "edition", "published", "status", "specialties", "supersedes")
+
+
+def metadata_changes(entry: ManifestEntry, current: CatalogEntry) -> dict[str, object]:
+    """Citation fields whose value in the manifest differs from what the index holds."""
+    changes: dict[str, object] = {}
+    for name in _METADATA_FIELDS:
+        new, old = getattr(entry, name), getattr(current, name)
+        if new != old:
+            changes[name] = new
+    return changes
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one ingestion run will do; empty means the index already matches the manifest."""
+
+    ingest: list[tuple[ManifestEntry, str]] = field(default_factory=list)  # (entry, content hash): new or changed
+    update_metadata: list[tuple[ManifestEntry, dict[str, object]]] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)  # source ids no longer in the manifest
+    unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.ingest or self.update_metadata or self.remove)
+
+
+def make_plan(entries: list[ManifestEntry], hashes: dict[str, str], catalog: Catalog) -> Plan:
+    """`hashes` maps entry id → content hash of its source under the current pipeline."""
+    plan = Plan()
+    for entry in entries:
+        current = catalog.entries.get(entry.id)
+        if current is None or current.content_hash != hashes[entry.id]:
+            plan.ingest.append((entry, hashes[entry.id]))
+            continue
+        changes = metadata_changes(entry, current)
+        if changes:
+            plan.update_metadata.append((entry, changes))
+        else:
+            plan.unchanged.append(entry.id)
+    wanted = {e.id for e in entries}
+    plan.remove.extend(sorted(sid for sid in catalog.entries if sid not in wanted))
+    return plan

