@@ -57,7 +57,8 @@ def shared_data_dir() -> Path:
     path = Path(override) if override else Path(__file__).resolve().parents[1].parent / "shared" / "data"
     if not path.is_dir():
         raise FileNotFoundError(
-            f"shared data folder not found: {path}. Set RAG_SHARED_DATA to the folder that holds retrieval/ and corpus/."
+            f"shared data folder not found: {path}. "
+            "Set RAG_SHARED_DATA to the folder that holds retrieval/ and corpus/."
         )
     return path
 

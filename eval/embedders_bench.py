@@ -143,9 +143,7 @@ def _cache_path(cache_dir: Path, embedder_id: str, dataset: RetrievalDataset) ->
     return cache_dir / f"{safe}-{dataset.name}-{len(dataset.corpus)}-{digest.hexdigest()[:16]}.npz"
 
 
-def embed_corpus(
-    embedder: Embedder, passages: Sequence[Passage], batch_size: int
-) -> tuple[np.ndarray, list[float]]:
+def embed_corpus(embedder: Embedder, passages: Sequence[Passage], batch_size: int) -> tuple[np.ndarray, list[float]]:
     """Embed in batches; returns the matrix and the chunks/s of each full batch."""
     parts, rates = [], []
     for start in range(0, len(passages), batch_size):
@@ -161,9 +159,7 @@ def embed_corpus(
     return np.concatenate(parts, axis=0), rates
 
 
-def run_dense(
-    spec: str, dataset: RetrievalDataset, k: int, batch_size: int, cache_dir: Path | None
-) -> SystemResult:
+def run_dense(spec: str, dataset: RetrievalDataset, k: int, batch_size: int, cache_dir: Path | None) -> SystemResult:
     embedder = load_embedder(spec, batch_size=batch_size)
     if embedder is None:
         raise ValueError("the dense bench needs an embedder, not `none`")

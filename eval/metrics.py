@@ -32,8 +32,7 @@ def _gain(relevance: int) -> float:
 def dcg_at_k(ranked_ids: Sequence[str], qrels: Mapping[str, int], k: int) -> float:
     """Sum over the top k of (2^rel − 1) / log2(rank + 1), rank 1-based."""
     return sum(
-        _gain(qrels.get(doc_id, 0)) / math.log2(rank + 1)
-        for rank, doc_id in enumerate(_top_k(ranked_ids, k), start=1)
+        _gain(qrels.get(doc_id, 0)) / math.log2(rank + 1) for rank, doc_id in enumerate(_top_k(ranked_ids, k), start=1)
     )
 
 

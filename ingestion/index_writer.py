@@ -26,6 +26,7 @@ from rag_service.points import chunk_to_payload, index_text, metadata_payload
 from rag_service.settings import Settings
 from rag_service.sparse import average_length, document_vector
 from rag_service.store import IndexMeta, StoredPoint, VectorStore
+from rag_service.store.base import check_meta
 from rag_service.types import Chunk, EditionStatus
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,10 @@ class IngestReport:
 
 
 def prepare(
-    manifest: Manifest, items: Sequence[tuple[ManifestEntry, str]], settings: Settings, progress: ProgressSink,
+    manifest: Manifest,
+    items: Sequence[tuple[ManifestEntry, str]],
+    settings: Settings,
+    progress: ProgressSink,
     report: IngestReport,
 ) -> list[PreparedEdition]:
     """Extract, chunk and tokenise every edition to (re)ingest; a failing source fails only its edition."""
@@ -123,8 +127,12 @@ def _write_edition(
     batch = max(settings.embed_batch_size, 1) * 4
     for start in range(0, len(ed.chunks), batch):
         part = PreparedEdition(
-            ed.entry, ed.content_hash, ed.edition_key, ed.chunks[start : start + batch],
-            ed.tokens[start : start + batch], ed.pages,
+            ed.entry,
+            ed.content_hash,
+            ed.edition_key,
+            ed.chunks[start : start + batch],
+            ed.tokens[start : start + batch],
+            ed.pages,
         )
         points = _points(part, embedder, store.meta.avgdl, settings)
         for i in range(0, len(points), UPSERT_BATCH):
@@ -135,24 +143,52 @@ def _write_edition(
 def _catalog_entry(ed: PreparedEdition, manifest: Manifest) -> CatalogEntry:
     e = ed.entry
     return CatalogEntry(
-        source_id=e.id, edition_key=ed.edition_key, content_hash=ed.content_hash, title=e.title,
-        publisher=e.publisher, edition=e.edition, published=e.published, status=e.status,
-        specialties=e.specialties, supersedes=e.supersedes,
-        source=str(Path(e.source)), chunks=len(ed.chunks), pages=ed.pages,
+        source_id=e.id,
+        edition_key=ed.edition_key,
+        content_hash=ed.content_hash,
+        title=e.title,
+        publisher=e.publisher,
+        edition=e.edition,
+        published=e.published,
+        status=e.status,
+        specialties=e.specialties,
+        supersedes=e.supersedes,
+        source=str(Path(e.source)),
+        chunks=len(ed.chunks),
+        pages=ed.pages,
         ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 
 
+def open_existing(store: VectorStore, embedder: Embedder | None) -> bool:
+    """Open an index that exists (checking it matches the embedder); False when there is none yet."""
+    if store.meta is not None:
+        return True
+    existing = store.read_meta()
+    if existing is None:
+        return False
+    store.open(index_meta(embedder, existing.avgdl))
+    return True
+
+
 def apply_plan(
-    plan: Plan, manifest: Manifest, store: VectorStore, embedder: Embedder | None, settings: Settings,
+    plan: Plan,
+    manifest: Manifest,
+    store: VectorStore,
+    embedder: Embedder | None,
+    settings: Settings,
     progress: ProgressSink,
 ) -> IngestReport:
     report = IngestReport(unchanged=list(plan.unchanged))
     catalog = Catalog.from_doc(store.read_catalog())
-    prepared = prepare(manifest, plan.ingest, settings, progress)
+    prepared = prepare(manifest, plan.ingest, settings, progress, report)
     existing = store.read_meta()
     avgdl = existing.avgdl if existing else average_length(t for ed in prepared for t in ed.tokens)
-    store.open(index_meta(embedder, avgdl))
+    wanted = index_meta(embedder, avgdl)
+    if store.meta is None:
+        store.open(wanted)
+    else:  # the serving process already holds the store open
+        check_meta(store.meta, wanted, "the open index")
 
     for ed in prepared:
         _write_edition(store, ed, embedder, settings, progress)
@@ -193,6 +229,12 @@ def _updated(current: CatalogEntry, entry: ManifestEntry) -> CatalogEntry:
     from dataclasses import replace
 
     return replace(
-        current, title=entry.title, publisher=entry.publisher, edition=entry.edition, published=entry.published,
-        status=EditionStatus(entry.status), specialties=entry.specialties, supersedes=entry.supersedes,
+        current,
+        title=entry.title,
+        publisher=entry.publisher,
+        edition=entry.edition,
+        published=entry.published,
+        status=EditionStatus(entry.status),
+        specialties=entry.specialties,
+        supersedes=entry.supersedes,
     )

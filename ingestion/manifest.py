@@ -112,7 +112,9 @@ def _check_links(path: Path, entries: list[tuple[ManifestEntry, str]]) -> None:
     for entry, label in entries:
         if entry.supersedes is not None and entry.supersedes not in ids:
             raise ManifestError(
-                str(path), f"supersedes {entry.supersedes!r}, which is not in the manifest", entry=label,
+                str(path),
+                f"supersedes {entry.supersedes!r}, which is not in the manifest",
+                entry=label,
                 field="supersedes",
             )
         if entry.supersedes == entry.id:
@@ -125,8 +127,10 @@ def _check_source(path: Path, entry: ManifestEntry, label: str) -> None:
         raise ManifestError(str(path), f"source file not found: {source}", entry=label, field="source")
     if entry.sha256 is not None and file_sha256(source) != entry.sha256:
         raise ManifestError(
-            str(path), f"{source} does not match its sha256 pin: update the pin if the new file is intended",
-            entry=label, field="sha256",
+            str(path),
+            f"{source} does not match its sha256 pin: update the pin if the new file is intended",
+            entry=label,
+            field="sha256",
         )
 
 

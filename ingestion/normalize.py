@@ -32,6 +32,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), Non
 _SPACE_RUN = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 _SENTENCE_END = ("。", "!", "?")
+_CLOSING = (")", "」", "』", "】", "〕", "〉", "》")  # a closing bracket after 。 belongs to the sentence
 TABLE_SEP = " | "
 _HEADING = (
     r"第[0-9一二三四五六七八九十百]+[章節部編]"
@@ -63,14 +64,20 @@ def is_japanese(ch: str) -> bool:
 
 
 def count_japanese(s: str) -> int:
-    """Japanese characters in `s` after NFKC (so Kangxi radicals count as the ideographs they stand for)."""
-    return len(JP_CHAR_RE.findall(unicodedata.normalize("NFKC", s)))
+    """Japanese characters in `s` after `normalize_chars` (Kangxi radicals count as their ideographs, 〜 as ~).
+
+    Counted: U+3001–U+303F (Japanese punctuation), hiragana, katakana, CJK unified ideographs and extension A,
+    CJK compatibility ideographs. Full-width ASCII becomes ASCII under NFKC and is not counted.
+    """
+    return len(JP_CHAR_RE.findall(normalize_chars(s)))
 
 
 def _keeps_newline(cur: str, nxt: str) -> bool:
     """Whether the line break between the (accumulated) line `cur` and the next line `nxt` is a real one."""
-    if not cur or not nxt or cur.endswith(_SENTENCE_END):
+    if not cur or not nxt:
         return True
+    if cur.endswith(_SENTENCE_END):
+        return not nxt.startswith(_CLOSING)
     if TABLE_SEP in cur or TABLE_SEP in nxt or _BLOCK_START.match(nxt):
         return True
     return bool(_LABEL_ONLY.match(cur) or (_HEADING_START.match(cur) and len(cur) <= _SHORT_HEADING))
@@ -113,7 +120,8 @@ def normalize_text(s: str) -> str:
 _PAGE_NUMBER = re.compile(
     r"^(?:[-‐–— ]*\d{1,4}[-‐–— ]*|\d{1,4}\s*/\s*\d{1,4}|(?:p|P|page|Page)\.?\s*\d{1,4}|\d{1,4}\s*頁|\(\d{1,4}\))$"
 )
-_EDGE = 3  # lines looked at on each end of a page
+_EDGE = 1  # lines counted as running-line candidates on each end of a page (labels repeat just inside them)
+_STRIP_MAX = 3  # lines at most removed from each end of a page
 _MIN_PAGES = 3
 
 
@@ -125,17 +133,17 @@ def _is_page_number(line: str) -> bool:
     return bool(_PAGE_NUMBER.match(normalize_chars(line).strip()))
 
 
-def _edge_keys(text: str) -> set[str]:
+def _edge_keys(text: str) -> set[tuple[str, str]]:
     lines = [ln for ln in text.split("\n") if ln.strip()]
-    keys = {_line_key(ln) for ln in lines[:_EDGE] + lines[-_EDGE:]}
-    return {k for k in keys if len(k) >= 2}
+    keys = {("top", _line_key(ln)) for ln in lines[:_EDGE]} | {("bottom", _line_key(ln)) for ln in lines[-_EDGE:]}
+    return {k for k in keys if len(k[1]) >= 2}
 
 
 def _running_keys(pages: list[PageText]) -> set[str]:
     if len(pages) < _MIN_PAGES:
         return set()
     counts = Counter(k for p in pages for k in _edge_keys(p.text))
-    return {k for k, n in counts.items() if n >= max(2, (len(pages) + 1) // 2)}
+    return {k for (_, k), n in counts.items() if n >= max(2, (len(pages) + 1) // 2)}
 
 
 def _strip_edges(text: str, running: set[str]) -> str:
@@ -145,11 +153,11 @@ def _strip_edges(text: str, running: set[str]) -> str:
         return not line.strip() or _is_page_number(line) or _line_key(line) in running
 
     start, end, dropped = 0, len(lines), 0
-    while start < end and drop(lines[start]) and dropped < 2 * _EDGE:
+    while start < end and drop(lines[start]) and dropped < _STRIP_MAX:
         dropped += bool(lines[start].strip())
         start += 1
     dropped = 0
-    while end > start and drop(lines[end - 1]) and dropped < 2 * _EDGE:
+    while end > start and drop(lines[end - 1]) and dropped < _STRIP_MAX:
         dropped += bool(lines[end - 1].strip())
         end -= 1
     return "\n".join(lines[start:end])
@@ -159,7 +167,7 @@ def strip_running_lines(pages: list[PageText]) -> list[PageText]:
     """Remove running headers/footers and page numbers from the top and bottom of each page.
 
     A line is running when, with its digits masked ("- 3 -", "3 / 10", "p. 3" all match their siblings), it is among
-    the first or last three lines of at least half the pages of a document of three or more pages. A line that is
+    the first (or the last) line of at least half the pages of a document of three or more pages. A line that is
     only a page number is removed from the top or bottom of any page.
     """
     running = _running_keys(pages)

@@ -9,6 +9,7 @@ Every PyMuPDF failure is wrapped in `PdfExtractionError` with a message that say
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from rag_service.errors import PdfExtractionError
 from rag_service.types import PageText
 
 _CELL_GAP = 1.0  # a gap wider than this many font sizes between two lines of one row separates table cells
+_PARAGRAPH_GAP = 0.4  # a gap this many font sizes wider than the page's usual line gap is a paragraph break
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,9 @@ class _Line:
 class _Row:
     text: str
     blocks: set[int]
+    y0: float
+    y1: float
+    size: float
     table: bool = False
 
 
@@ -72,8 +77,9 @@ def _rows(lines: list[_Line]) -> list[_Row]:
             rows[-1].text += (TABLE_SEP if cell else " ") + line.text.strip()
             rows[-1].blocks.add(line.block)
             rows[-1].table |= cell
+            rows[-1].y1 = max(rows[-1].y1, line.y1)
         else:
-            rows.append(_Row(line.text.strip(), {line.block}))
+            rows.append(_Row(line.text.strip(), {line.block}, line.y0, line.y1, line.size))
         prev = line
     return rows
 
@@ -85,17 +91,30 @@ def _char_per_line_blocks(lines: list[_Line]) -> set[int]:
     return {b for b, n in chars.items() if sum(n) / len(n) < 2}
 
 
+def _line_gap(rows: list[_Row]) -> float:
+    """The usual vertical gap between consecutive rows of a page (its median), the page's leading."""
+    gaps = sorted(b.y0 - a.y1 for a, b in itertools.pairwise(rows) if b.y0 > a.y1)
+    return gaps[len(gaps) // 2] if gaps else 0.0
+
+
+def _paragraph_break(prev: _Row, row: _Row, narrow: set[int], leading: float) -> bool:
+    if row.blocks & prev.blocks or row.table or prev.table or (row.blocks | prev.blocks) & narrow:
+        return False
+    gap = row.y0 - prev.y1
+    return gap < 0 or gap > leading + _PARAGRAPH_GAP * min(row.size, prev.size)
+
+
 def page_raw_text(page: pymupdf.Page) -> str:
-    """The text of one page before normalisation: rows in reading order, blank lines between text blocks."""
+    """The text of one page before normalisation: rows in reading order, a blank line at a paragraph gap."""
     lines = _lines(page)
     narrow = _char_per_line_blocks(lines)
     parts: list[str] = []
+    rows = _rows(lines)
+    leading = _line_gap(rows)
     prev: _Row | None = None
-    for row in _rows(lines):
+    for row in rows:
         if prev is not None:
-            new_block = not (row.blocks & prev.blocks)
-            paragraph = new_block and not (row.table or prev.table) and not ((row.blocks | prev.blocks) & narrow)
-            parts.append("\n\n" if paragraph else "\n")
+            parts.append("\n\n" if _paragraph_break(prev, row, narrow, leading) else "\n")
         parts.append(row.text)
         prev = row
     return "".join(parts)
@@ -123,7 +142,7 @@ def extract_raw_pages(path: Path) -> list[PageText]:
     """Each page's text before normalisation and before running headers/footers are removed."""
     doc = _open(path)
     try:
-        return [PageText(page=i + 1, text=page_raw_text(page)) for i, page in enumerate(doc)]
+        return [PageText(page=i + 1, text=page_raw_text(doc[i])) for i in range(doc.page_count)]
     except PdfExtractionError:
         raise
     except Exception as exc:

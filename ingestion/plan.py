@@ -14,8 +14,14 @@ PIPELINE_REVISION = 1
 
 
 def pipeline_fingerprint(max_chars: int, overlap_sentences: int, tokenizer: str, k1: float, b: float) -> str:
-    doc = {"rev": PIPELINE_REVISION, "max_chars": max_chars, "overlap": overlap_sentences, "tok": tokenizer,
-           "k1": k1, "b": b}
+    doc = {
+        "rev": PIPELINE_REVISION,
+        "max_chars": max_chars,
+        "overlap": overlap_sentences,
+        "tok": tokenizer,
+        "k1": k1,
+        "b": b,
+    }
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:12]
 
 

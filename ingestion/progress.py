@@ -61,8 +61,12 @@ class RichProgress:
 
         self._console = Console(stderr=True)
         self._progress = Progress(
-            TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=self._console, transient=False,
+            TextColumn("{task.description:>10}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self._console,
+            transient=False,
         )
         self._tasks: dict[str, TaskID] = {}
         self._totals: dict[str, int] = {}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.audit import append_audit
-from ingestion.index_writer import IngestReport, apply_plan
+from ingestion.index_writer import IngestReport, apply_plan, open_existing
 from ingestion.manifest import Manifest, file_sha256, load_manifest
 from ingestion.plan import Plan, content_hash, make_plan, pipeline_fingerprint
 from ingestion.progress import ProgressSink
@@ -26,7 +26,10 @@ class IngestOutcome:
 
 def current_fingerprint(settings: Settings) -> str:
     return pipeline_fingerprint(
-        settings.chunking.max_chars, settings.chunking.overlap_sentences, tokenizer_id(), settings.bm25.k1,
+        settings.chunking.max_chars,
+        settings.chunking.overlap_sentences,
+        tokenizer_id(),
+        settings.bm25.k1,
         settings.bm25.b,
     )
 
@@ -40,15 +43,22 @@ def plan_ingest(manifest_path: Path, store: VectorStore, settings: Settings) -> 
 
 
 def run_ingest(
-    settings: Settings, store: VectorStore, embedder: Embedder | None, manifest_path: Path, progress: ProgressSink,
-    dry_run: bool = False, via: str = "cli",
+    settings: Settings,
+    store: VectorStore,
+    embedder: Embedder | None,
+    manifest_path: Path,
+    progress: ProgressSink,
+    dry_run: bool = False,
+    via: str = "cli",
 ) -> IngestOutcome:
     started = time.perf_counter()
     plan, manifest = plan_ingest(manifest_path, store, settings)
     if dry_run or plan.is_empty:
         if not dry_run:
             # nothing to write, but unreferenced points (an interrupted run) are still collected
-            gc = store.delete_except(Catalog.from_doc(store.read_catalog()).edition_keys())
+            gc = 0
+            if open_existing(store, embedder):
+                gc = store.delete_except(Catalog.from_doc(store.read_catalog()).edition_keys())
             report = IngestReport(unchanged=list(plan.unchanged), garbage_collected=gc)
             _audit(settings, manifest_path, via, report, time.perf_counter() - started)
             return IngestOutcome(plan, report)
@@ -61,6 +71,25 @@ def run_ingest(
 def _audit(settings: Settings, manifest_path: Path, via: str, report: IngestReport, seconds: float) -> None:
     append_audit(
         settings.audit_log_path,
-        {"action": "ingest", "via": via, "manifest": str(manifest_path.resolve()), "seconds": round(seconds, 2),
-         **report.to_doc()},
+        {
+            "action": "ingest",
+            "via": via,
+            "manifest": str(manifest_path.resolve()),
+            "seconds": round(seconds, 2),
+            **report.to_doc(),
+        },
     )
+
+
+def outcome_doc(outcome: IngestOutcome) -> dict[str, object]:
+    """The JSON shape of a run, the same whether the CLI or the server ran it."""
+    plan = outcome.plan
+    return {
+        "plan": {
+            "ingest": [e.id for e, _ in plan.ingest],
+            "update_metadata": [e.id for e, _ in plan.update_metadata],
+            "remove": plan.remove,
+            "unchanged": len(plan.unchanged),
+        },
+        "report": outcome.report.to_doc() if outcome.report else None,
+    }

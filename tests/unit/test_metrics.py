@@ -39,9 +39,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("ranked", "qrels", "k", "ndcg", "recall", "mrr"), CASES)
-def test_metric_table(
-    ranked: list[str], qrels: dict[str, int], k: int, ndcg: float, recall: float, mrr: float
-) -> None:
+def test_metric_table(ranked: list[str], qrels: dict[str, int], k: int, ndcg: float, recall: float, mrr: float) -> None:
     assert ndcg_at_k(ranked, qrels, k) == pytest.approx(ndcg)
     assert recall_at_k(ranked, qrels, k) == pytest.approx(recall)
     assert mrr_at_k(ranked, qrels, k) == pytest.approx(mrr)

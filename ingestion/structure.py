@@ -1,0 +1,142 @@
+"""Pure: turn a document's normalised pages into `Section`s with heading paths, page spans and recommendations.
+
+Headings are recognised on whole lines of normalised text (see `ingestion.normalize`):
+
+- level 0: ``第N章`` / ``第N部`` / ``第N編``, markdown ``#``
+- level 1: ``第N節``, Roman ``I.`` (NFKC turns Ⅰ into I), numbered ``1.`` ``1.2`` ``1-1`` (short lines only), ``##``
+- level 2: clinical questions ``CQ3-2`` / ``CQ 3-2`` / ``ＣＱ３－２`` (also BQ, FQ, FRQ), ``###`` and deeper
+
+A heading's label is its line, with a space put back between the marker and the title (``第3章 薬物療法``);
+the section text starts with the heading line. Table rows (lines with `` | ``) are never headings, so a table
+stays inside the section it belongs to.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingestion.normalize import TABLE_SEP, normalize_text
+from rag_service.types import PageText, Recommendation, Section
+
+_KANJI_NUM = "0-9一二三四五六七八九十百"
+_CHAPTER = re.compile(f"^(第[{_KANJI_NUM}]+[章部編])\\s*(.*)$")
+_CLAUSE = re.compile(f"^(第[{_KANJI_NUM}]+節)\\s*(.*)$")
+_CQ = re.compile(r"^((?:CQ|BQ|FQ|FRQ)\s*\d+(?:-\d+)*)\.?\s*(.*)$")
+_NUMBERED = re.compile(r"^(\d{1,2}(?:[.\-]\d{1,2})*\.?|[IVX]{1,5}\.)\s+(\S.*)$")
+_MARKDOWN = re.compile(r"^(#{1,6})\s+(.*)$")
+_MAX_NUMBERED_HEADING = 40
+
+_LABELS = r"推奨文|推奨の強さ|推奨度|強い推奨|弱い推奨|エビデンスの(?:確実性|強さ|レベル)|エビデンスレベル|解説"
+_REC_TEXT = re.compile(rf"(?:^|\n)(?:推奨文|推奨)\s*(?::\s*|\n)(.+?)(?=\n(?:{_LABELS})|\Z)", re.S)
+_STRENGTH_NUM = re.compile(r"(?:推奨の強さ|推奨度)\s*:?\s*([12])")
+_STRENGTH_WORD = re.compile(r"(?:推奨の強さ|推奨度)\s*:?\s*(強い|弱い)|(強い|弱い)推奨")
+_CERTAINTY = re.compile(r"エビデンスの(?:確実性|強さ)|エビデンスレベル")
+_GRADE = re.compile(r"\s*(?:\([^)]*\))?\s*:?\s*([A-D])(?![A-Za-z])")
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int
+    label: str
+
+
+def parse_heading(line: str) -> Heading | None:
+    """The heading a normalised line opens, or None for body text (and for table rows)."""
+    line = line.strip()
+    if not line or TABLE_SEP in line:
+        return None
+    if m := _MARKDOWN.match(line):
+        return Heading(min(len(m[1]) - 1, 2), m[2].strip())
+    for level, pattern in ((0, _CHAPTER), (1, _CLAUSE), (2, _CQ)):
+        if m := pattern.match(line):
+            marker = re.sub(r"\s+", "", m[1])
+            return Heading(level, f"{marker} {m[2].strip()}".strip())
+    m = _NUMBERED.match(line)
+    if m and len(line) <= _MAX_NUMBERED_HEADING and not line.endswith(("。", "、")):
+        return Heading(1, f"{m[1]} {m[2].strip()}")
+    return None
+
+
+def _page_at(starts: list[tuple[int, int]], offset: int) -> int:
+    page = starts[0][1]
+    for start, p in starts:
+        if start > offset:
+            break
+        page = p
+    return page
+
+
+def _make_section(path: tuple[str, ...], text: str, begin: int, starts: list[tuple[int, int]]) -> Section | None:
+    body = text.strip("\n")
+    if not body.strip():
+        return None
+    begin += len(text) - len(text.lstrip("\n"))
+    end = begin + len(body)
+    offsets = [(0, _page_at(starts, begin))]
+    offsets += [(s - begin, p) for s, p in starts if begin < s < end and p != offsets[-1][1]]
+    return Section(
+        path=path,
+        text=body,
+        page_start=offsets[0][1],
+        page_end=offsets[-1][1],
+        recommendation=parse_recommendation(path, body),
+        page_offsets=tuple(offsets),
+    )
+
+
+def split_sections(pages: list[PageText]) -> list[Section]:
+    """Split normalised pages into sections by heading; each keeps its page span and per-page offsets."""
+    doc, starts = "", []
+    for p in pages:
+        starts.append((len(doc), p.page))
+        doc += p.text.strip("\n") + "\n"
+    if not starts:
+        return []
+    sections: list[Section] = []
+    stack: list[Heading] = []
+    begin = 0
+    pos = 0
+    for line in doc.splitlines(keepends=True):
+        heading = parse_heading(line)
+        if heading is not None:
+            section = _make_section(tuple(h.label for h in stack), doc[begin:pos], begin, starts)
+            sections += [section] if section else []
+            stack = [h for h in stack if h.level < heading.level] + [heading]
+            begin = pos
+        pos += len(line)
+    last = _make_section(tuple(h.label for h in stack), doc[begin:], begin, starts)
+    return sections + ([last] if last else [])
+
+
+def split_text_sections(text: str) -> list[Section]:
+    """Sections of a plain-text or markdown source (normalised here); every section is on page 1."""
+    return split_sections([PageText(page=1, text=normalize_text(text))])
+
+
+def _strength(text: str) -> int | None:
+    if m := _STRENGTH_NUM.search(text):
+        return int(m[1])
+    if m := _STRENGTH_WORD.search(text):
+        return 1 if (m[1] or m[2]) == "強い" else 2
+    return None
+
+
+def _certainty(text: str) -> str | None:
+    for m in _CERTAINTY.finditer(text):
+        if g := _GRADE.match(text, m.end()):
+            return g[1]
+    return None
+
+
+def parse_recommendation(path: tuple[str, ...], text: str) -> Recommendation | None:
+    """Recommendation fields of a CQ section (推奨文, 推奨の強さ, エビデンスの確実性), or None when it has none."""
+    cq = next((m[1] for label in reversed(path) if (m := _CQ.match(label))), None)
+    if cq is None:
+        return None
+    rec = _REC_TEXT.search(text)
+    rec_text = normalize_text(rec[1]) if rec else None
+    strength, certainty = _strength(text), _certainty(text)
+    if rec_text is None and strength is None and certainty is None:
+        return None
+    return Recommendation(cq=re.sub(r"\s+", "", cq), text=rec_text or None, strength=strength, certainty=certainty)

@@ -1,0 +1,88 @@
+"""App factory: the lifespan opens the store and the embedder once; errors map to HTTP in one place."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from ingestion.index_writer import index_meta
+from rag_service.api.routes import router
+from rag_service.api.state import ServiceState
+from rag_service.dense import load_embedder
+from rag_service.errors import BackendUnavailable, IndexMismatchError, RagError, StoreLockedError
+from rag_service.retrieve import BadQuery, Retriever
+from rag_service.settings import Settings
+from rag_service.store import open_store
+
+log = logging.getLogger(__name__)
+
+
+def _open_state(settings: Settings) -> ServiceState:
+    store = open_store(settings)
+    embedder = load_embedder(settings.embedder, settings.embed_batch_size)
+    meta = store.read_meta()
+    if meta is not None:
+        store.open(index_meta(embedder, meta.avgdl))  # IndexMismatchError says to re-index
+    return ServiceState(
+        settings=settings, store=store, embedder=embedder, retriever=Retriever(store, embedder, settings)
+    )
+
+
+def _write_server_file(state: ServiceState) -> None:
+    """Tell `rag ingest` on this machine that this process holds the embedded store and how to reach it."""
+    s = state.settings
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    path = s.server_file
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"pid": os.getpid(), "url": f"http://{s.host}:{s.port}", "admin_token": state.admin_token}, f)
+    os.replace(tmp, path)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = _open_state(settings)
+        app.state.svc = state
+        if settings.qdrant_url is None:
+            _write_server_file(state)
+        try:
+            yield
+        finally:
+            if settings.qdrant_url is None:
+                with suppress(FileNotFoundError):
+                    doc = json.loads(settings.server_file.read_text())
+                    if doc.get("pid") == os.getpid():
+                        settings.server_file.unlink()
+            state.store.close()
+
+    app = FastAPI(
+        title="Japanese clinical guideline retrieval",
+        version="0.1.0",
+        description="Hybrid BM25 + dense search over Japanese clinical guidelines, with citations.",
+        lifespan=lifespan,
+    )
+    app.include_router(router)
+    _install_error_handlers(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    def handler(status: int):
+        async def handle(request: Request, exc: Exception) -> JSONResponse:
+            return JSONResponse(status_code=status, content={"detail": str(exc), "error": type(exc).__name__})
+
+        return handle
+
+    app.add_exception_handler(BadQuery, handler(422))
+    app.add_exception_handler(IndexMismatchError, handler(409))
+    app.add_exception_handler(StoreLockedError, handler(503))
+    app.add_exception_handler(BackendUnavailable, handler(503))
+    app.add_exception_handler(RagError, handler(500))

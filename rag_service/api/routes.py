@@ -1,0 +1,110 @@
+"""Routes under /v1 plus health checks. Dependencies come from app.state through `Depends`."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
+
+from rag_service.api.schemas import (
+    DocumentsResponse,
+    EditionOut,
+    HitOut,
+    IngestRequest,
+    JobOut,
+    SearchRequest,
+    SearchResponse,
+)
+from rag_service.api.state import ServiceState
+from rag_service.catalog import Catalog
+from rag_service.retrieve import Filters
+
+router = APIRouter()
+
+
+def get_state(request: Request) -> ServiceState:
+    state: ServiceState = request.app.state.svc
+    return state
+
+
+State = Annotated[ServiceState, Depends(get_state)]
+
+
+def require_admin(state: State, x_admin_token: Annotated[str | None, Header()] = None) -> ServiceState:
+    if x_admin_token is None or not secrets.compare_digest(x_admin_token, state.admin_token):
+        raise HTTPException(401, "admin token missing or wrong: `rag ingest` reads it from RAG_DATA_DIR/server.json")
+    return state
+
+
+Admin = Annotated[ServiceState, Depends(require_admin)]
+
+
+@router.get("/healthz", tags=["health"])
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["health"])
+def readyz(state: State) -> dict[str, object]:
+    ready = state.store.meta is not None
+    if not ready:
+        raise HTTPException(503, "the index is empty: run `rag ingest`")
+    return {"status": "ready", "embedder": state.embedder.id if state.embedder else "none"}
+
+
+@router.post("/v1/search", response_model=SearchResponse, tags=["search"])
+def search(body: SearchRequest, state: State) -> SearchResponse:
+    r = state.settings.retrieval
+    if len(body.query) > r.max_query_chars:
+        raise HTTPException(413, f"query is {len(body.query)} characters; the limit is {r.max_query_chars}")
+    top_k = body.top_k or r.default_top_k
+    if top_k > r.max_top_k:
+        raise HTTPException(422, f"top_k {top_k} is over the limit of {r.max_top_k} (RAG_RETRIEVAL__MAX_TOP_K)")
+    if state.store.meta is None:
+        raise HTTPException(503, "the index is empty: run `rag ingest` first")
+    f = body.filters
+    filters = Filters(source_ids=f.source_ids, specialties=f.specialties, statuses=tuple(f.status), as_of=f.as_of)
+    result = state.retriever.search(body.query, top_k, body.mode, filters)
+    return SearchResponse(hits=[HitOut.from_hit(h) for h in result.hits], timings_ms=result.timings_ms)
+
+
+@router.get("/v1/documents", response_model=DocumentsResponse, tags=["corpus"])
+def documents(state: State) -> DocumentsResponse:
+    catalog = Catalog.from_doc(state.store.read_catalog())
+    return DocumentsResponse(
+        editions=[
+            EditionOut(
+                source_id=e.source_id,
+                title=e.title,
+                publisher=e.publisher,
+                edition=e.edition,
+                published=e.published,
+                status=e.status,
+                specialties=list(e.specialties),
+                supersedes=e.supersedes,
+                chunks=e.chunks,
+                pages=e.pages,
+                ingested_at=e.ingested_at,
+            )
+            for e in sorted(catalog.entries.values(), key=lambda e: e.source_id)
+        ]
+    )
+
+
+@router.post("/v1/admin/ingest", response_model=JobOut, status_code=202, tags=["admin"])
+def admin_ingest(body: IngestRequest, state: Admin) -> JobOut:
+    manifest = Path(body.manifest) if body.manifest else state.settings.manifest
+    job = state.start_ingest(manifest, body.dry_run)
+    if job is None:
+        raise HTTPException(409, "an ingestion job is already running: wait for it to finish")
+    return JobOut(id=job.id, state="running", progress=job.progress.snapshot())
+
+
+@router.get("/v1/admin/jobs/{job_id}", response_model=JobOut, tags=["admin"])
+def admin_job(job_id: str, state: Admin) -> JobOut:
+    job = state.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"no ingestion job {job_id!r}")
+    return JobOut(id=job.id, state=job.state, progress=job.progress.snapshot(), result=job.result, error=job.error)

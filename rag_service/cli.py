@@ -1,0 +1,245 @@
+"""`rag`: ingest, corpus status, search, serve. A thin shell over ingestion/ and rag_service/."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from rag_service.errors import RagError, StoreLockedError
+from rag_service.settings import Settings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+app = typer.Typer(help="Guideline-grounded retrieval for Japanese clinical guidelines.", no_args_is_help=True)
+corpus_app = typer.Typer(help="What the index holds.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+out = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+def _print_outcome(doc: dict[str, Any]) -> None:
+    plan, report = doc["plan"], doc["report"]
+    if report is None:
+        out.print("[bold]dry run[/bold]: nothing written")
+        out.print(f"  would ingest (new or changed): {', '.join(plan['ingest']) or '-'}")
+        out.print(f"  would update metadata only:   {', '.join(plan['update_metadata']) or '-'}")
+        out.print(f"  would remove:                 {', '.join(plan['remove']) or '-'}")
+        out.print(f"  unchanged: {plan['unchanged']}")
+        return
+    changed = any(report[k] for k in ("added", "replaced", "metadata_updated", "removed", "garbage_collected"))
+    if not changed and not report["failed"]:
+        out.print(f"no changes: the index already matches the manifest ({len(report['unchanged'])} editions)")
+        return
+    for key, label in (
+        ("added", "added"),
+        ("replaced", "re-indexed"),
+        ("metadata_updated", "metadata updated"),
+        ("removed", "removed"),
+    ):
+        if report[key]:
+            out.print(f"{label}: {', '.join(report[key])}")
+    out.print(f"chunks written: {report['chunks_written']}; unchanged editions: {len(report['unchanged'])}")
+    if report["garbage_collected"]:
+        out.print(f"removed {report['garbage_collected']} unreferenced points (left by an interrupted run)")
+    for sid, why in report["failed"].items():
+        err.print(f"[red]FAILED[/red] {sid}: {why}")
+
+
+@app.command()
+def ingest(
+    manifest: Annotated[Path | None, typer.Option(help="Manifest file (default RAG_MANIFEST).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the index and re-embed everything.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+) -> None:
+    """Bring the index in line with the manifest: only new or changed editions are embedded."""
+    from ingestion.progress import NullProgress, RichProgress
+    from ingestion.remote import find_server, ingest_via_server
+    from ingestion.run import outcome_doc, run_ingest
+    from rag_service.dense import load_embedder
+    from rag_service.store import open_store
+
+    settings = Settings()
+    manifest_path = manifest or settings.manifest
+    server = find_server(settings.server_file) if settings.qdrant_url is None else None
+    bar = NullProgress() if as_json or not sys.stderr.isatty() else RichProgress()
+    try:
+        if server is not None:
+            if rebuild:
+                _fail(f"`rag serve` (pid {server.pid}) holds the index: stop it before `rag ingest --rebuild`")
+            err.print(f"`rag serve` (pid {server.pid}) holds the index: handing the job to it at {server.url}")
+            with bar if isinstance(bar, RichProgress) else _nullctx():
+                doc = ingest_via_server(server, manifest_path, dry_run, bar)
+        else:
+            store = open_store(settings)
+            if rebuild and not dry_run:
+                from rag_service.catalog import Catalog
+
+                store.drop()
+                store.write_catalog(Catalog.empty().to_doc())
+            embedder = load_embedder(settings.embedder, settings.embed_batch_size)
+            try:
+                with bar if isinstance(bar, RichProgress) else _nullctx():
+                    outcome = run_ingest(settings, store, embedder, manifest_path, bar, dry_run=dry_run)
+            finally:
+                store.close()
+            doc = outcome_doc(outcome)
+    except StoreLockedError as e:
+        _fail(
+            f"{e}. If `rag serve` is running on this folder, it writes {settings.server_file}; otherwise wait for "
+            "the other `rag ingest` to finish."
+        )
+    except RagError as e:
+        _fail(str(e))
+    if as_json:
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        _print_outcome(doc)
+    if doc["report"] and doc["report"]["failed"]:
+        raise typer.Exit(2)
+
+
+class _nullctx:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+@corpus_app.command("status")
+def corpus_status(
+    manifest: Annotated[Path | None, typer.Option(help="Manifest to compare with (default RAG_MANIFEST).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Per edition: status, chunks, pages, hash, when ingested, and how the index differs from the manifest."""
+    from ingestion.run import plan_ingest
+    from rag_service.catalog import Catalog
+    from rag_service.store import open_store
+
+    settings = Settings()
+    store = open_store(settings)
+    try:
+        catalog = Catalog.from_doc(store.read_catalog())
+        plan, _ = plan_ingest(manifest or settings.manifest, store, settings)
+    except RagError as e:
+        _fail(str(e))
+    pending = {e.id: "changed" if e.id in catalog.entries else "new" for e, _ in plan.ingest}
+    pending |= {e.id: "metadata changed" for e, _ in plan.update_metadata}
+    pending |= {sid: "not in manifest" for sid in plan.remove}
+    rows = [{**e.to_doc(), "pending": pending.get(sid)} for sid, e in sorted(catalog.entries.items())] + [
+        {"source_id": sid, "pending": why, "status": None}
+        for sid, why in sorted(pending.items())
+        if sid not in catalog.entries
+    ]
+    meta = store.read_meta()
+    if as_json:
+        print(json.dumps({"index": meta.to_dict() if meta else None, "editions": rows}, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"index: {meta.embedder_id if meta else 'empty'} — {len(catalog.entries)} editions")
+    for col in ("id", "status", "edition", "chunks", "pages", "hash", "ingested", "vs manifest"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            r["source_id"],
+            r.get("status") or "-",
+            r.get("edition") or "-",
+            str(r.get("chunks", "-")),
+            str(r.get("pages", "-")),
+            (r.get("content_hash") or "-")[:12],
+            r.get("ingested_at") or "-",
+            r["pending"] or "up to date",
+        )
+    out.print(table)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for (Japanese text).")],
+    top_k: Annotated[int, typer.Option("--top-k", "-k")] = 5,
+    mode: Annotated[str, typer.Option(help="hybrid | bm25 | dense")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """What a query finds (for librarians checking the index). Uses the server when one holds the index."""
+    import httpx
+
+    from ingestion.remote import find_server
+
+    settings = Settings()
+    server = find_server(settings.server_file) if settings.qdrant_url is None else None
+    body = {"query": query, "top_k": top_k, "mode": mode}
+    if server is not None:
+        keys = os.environ.get("RAG_API_KEYS", "").split(",")
+        headers = {"Authorization": f"Bearer {keys[0]}"} if keys[0] else {}
+        r = httpx.post(f"{server.url}/v1/search", json=body, headers=headers, timeout=60)
+        if r.status_code != 200:
+            _fail(f"{r.status_code}: {r.text}")
+        doc = r.json()
+    else:
+        doc = _search_locally(settings, body)
+    if as_json:
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    for i, h in enumerate(doc["hits"], start=1):
+        c = h["citation"]
+        where = f"p.{c['page_start']}" + (f"-{c['page_end']}" if c["page_end"] != c["page_start"] else "")
+        section = " > ".join(c["section_path"])
+        out.print(f"[bold][{i}][/bold] {c['title']} {c['edition']} {where} {section} ({c['source_id']})")
+        out.print(f"    {h['text'][:160]}")
+
+
+def _search_locally(settings: Settings, body: dict[str, Any]) -> dict[str, Any]:
+    from fastapi.testclient import TestClient
+
+    from rag_service.api import create_app
+
+    try:
+        with TestClient(create_app(settings)) as client:
+            r = client.post("/v1/search", json=body)
+    except RagError as e:
+        _fail(str(e))
+    if r.status_code != 200:
+        _fail(f"{r.status_code}: {r.json().get('detail')}")
+    result: dict[str, Any] = r.json()
+    return result
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address (default RAG_HOST, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default RAG_PORT, 8000).")] = None,
+) -> None:
+    """Serve the HTTP API. The embedded store belongs to this one process (one worker)."""
+    import uvicorn
+
+    from rag_service.api import create_app
+
+    overrides: dict[str, Any] = {}
+    if host:
+        overrides["host"] = host
+    if port:
+        overrides["port"] = port
+    settings = Settings(**overrides)
+    logging.basicConfig(level=logging.INFO)
+    try:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, workers=1)
+    except RagError as e:
+        _fail(str(e))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,107 @@
+"""The only place that chains the stages: normalise → tokens → legs (one store) → fuse → hits with provenance."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from rag_service.catalog import Catalog
+from rag_service.dense import Embedder
+from rag_service.errors import RagError
+from rag_service.ja_text import tokenize
+from rag_service.points import payload_to_chunk
+from rag_service.settings import Settings
+from rag_service.sparse import query_vector
+from rag_service.store import ScoredPoint, SearchFilter, VectorStore
+from rag_service.types import EditionStatus, Hit, LegScore
+
+Mode = Literal["hybrid", "bm25", "dense"]
+
+
+class BadQuery(RagError):
+    """The request cannot be answered as asked (empty query, dense mode without an embedder, …)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    source_ids: Sequence[str] | None = None
+    specialties: Sequence[str] | None = None
+    statuses: Sequence[EditionStatus] = (EditionStatus.CURRENT,)
+    as_of: date | None = None  # the editions in force on that day, whatever their status now
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[Hit]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def store_filter(filters: Filters, catalog: Catalog) -> SearchFilter:
+    """Only editions the catalog activates are visible; as_of replaces the status condition."""
+    if filters.as_of is not None:
+        keys = catalog.keys_as_of(filters.as_of)
+        statuses = None
+    else:
+        keys = catalog.edition_keys()
+        statuses = [s.value for s in filters.statuses]
+    return SearchFilter(
+        edition_keys=keys,
+        source_ids=list(filters.source_ids) if filters.source_ids else None,
+        statuses=statuses,
+        specialties=list(filters.specialties) if filters.specialties else None,
+    )
+
+
+def _legs(points: list[ScoredPoint]) -> dict[str, LegScore]:
+    return {p.id: LegScore(p.score, rank) for rank, p in enumerate(points, start=1)}
+
+
+class Retriever:
+    def __init__(self, store: VectorStore, embedder: Embedder | None, settings: Settings) -> None:
+        self.store, self.embedder, self.settings = store, embedder, settings
+
+    def search(self, query: str, top_k: int, mode: Mode = "hybrid", filters: Filters | None = None) -> SearchResult:
+        if not query.strip():
+            raise BadQuery("the query is empty: send some Japanese text to search for")
+        if mode != "bm25" and self.embedder is None:
+            raise BadQuery(f"mode {mode!r} needs a dense embedder, and RAG_EMBEDDER=none: use mode 'bm25'")
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        flt = store_filter(filters or Filters(), Catalog.from_doc(self.store.read_catalog()))
+        sparse = query_vector(tokenize(query))
+        timings["tokenize"] = (time.perf_counter() - t0) * 1000
+        dense = None
+        if mode != "bm25":
+            assert self.embedder is not None
+            t1 = time.perf_counter()
+            dense = self.embedder.embed_query(query).tolist()
+            timings["embed"] = (time.perf_counter() - t1) * 1000
+        t2 = time.perf_counter()
+        hits = self._run(mode, sparse, dense, flt, top_k)
+        timings["search"] = (time.perf_counter() - t2) * 1000
+        timings["total"] = (time.perf_counter() - t0) * 1000
+        return SearchResult(hits, timings)
+
+    def _run(self, mode: Mode, sparse, dense, flt: SearchFilter, top_k: int) -> list[Hit]:
+        r = self.settings.retrieval
+        limit = max(top_k, r.prefetch_limit)
+        bm25 = _legs(self.store.search_sparse(sparse, flt, limit)) if sparse.indices and mode != "dense" else {}
+        dn = _legs(self.store.search_dense(dense, flt, limit)) if dense is not None and mode != "bm25" else {}
+        if mode == "hybrid":
+            fused = self.store.search_hybrid(dense, sparse, flt, top_k, r.prefetch_limit, r.fusion, r.rrf_k)
+        elif mode == "bm25":
+            fused = self.store.search_sparse(sparse, flt, top_k) if sparse.indices else []
+        else:
+            fused = self.store.search_dense(dense, flt, top_k)
+        return [
+            Hit(
+                chunk=payload_to_chunk(p.payload),
+                bm25=bm25.get(p.id),
+                dense=dn.get(p.id),
+                fused=LegScore(p.score, rank),
+            )
+            for rank, p in enumerate(fused, start=1)
+        ]

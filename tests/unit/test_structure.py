@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingestion.pdf import extract_pages
+from ingestion.structure import parse_heading, split_sections, split_text_sections
+from rag_service.types import PageText, Recommendation
+
+DEMO = Path(__file__).resolve().parents[2] / "corpora" / "guidelines"
+
+
+@pytest.mark.parametrize(
+    ("line", "level", "label"),
+    [
+        ("第3章薬物療法", 0, "第3章 薬物療法"),
+        ("第三章 薬物療法", 0, "第三章 薬物療法"),
+        ("第2節 降圧目標", 1, "第2節 降圧目標"),
+        ("1.2 降圧目標", 1, "1.2 降圧目標"),
+        ("1-1 定義", 1, "1-1 定義"),
+        ("I. 総論", 1, "I. 総論"),
+        ("CQ3-2 減塩は推奨されるか?", 2, "CQ3-2 減塩は推奨されるか?"),
+        ("CQ 3-2 減塩は推奨されるか?", 2, "CQ3-2 減塩は推奨されるか?"),
+        ("# 高血圧", 0, "高血圧"),
+    ],
+)
+def test_parse_heading(line: str, level: int, label: str) -> None:
+    heading = parse_heading(line)
+    assert heading is not None and (heading.level, heading.label) == (level, label)
+
+
+@pytest.mark.parametrize(
+    "line", ["高血圧は重要である。", "1機会に2回測定する。", "75歳未満の成人 | 130/80 mmHg未満", "7.0%未満を目指す"]
+)
+def test_body_lines_are_not_headings(line: str) -> None:
+    assert parse_heading(line) is None
+
+
+def test_fullwidth_cq_heading_after_normalisation() -> None:
+    sections = split_text_sections("ＣＱ３－２ 減塩は推奨されるか？\n推奨文：減塩を行う。\n推奨の強さ：1\n")
+    assert sections[0].path == ("CQ3-2 減塩は推奨されるか?",)
+    assert sections[0].recommendation == Recommendation(cq="CQ3-2", text="減塩を行う。", strength=1, certainty=None)
+
+
+def test_paths_page_spans_and_offsets() -> None:
+    pages = [
+        PageText(1, "前文。\n第1章 総論\n高血圧の定義。\nCQ1-1 家庭血圧は推奨されるか?\n推奨文\n家庭血圧を測定する。"),
+        PageText(2, "解説\n家庭血圧は有用である。\n第2章 薬物療法\n降圧薬を用いる。"),
+    ]
+    sections = split_sections(pages)
+    assert [s.path for s in sections] == [
+        (),
+        ("第1章 総論",),
+        ("第1章 総論", "CQ1-1 家庭血圧は推奨されるか?"),
+        ("第2章 薬物療法",),
+    ]
+    cq = sections[2]
+    assert (cq.page_start, cq.page_end) == (1, 2)
+    assert cq.page_offsets[0] == (0, 1)
+    offset, page = cq.page_offsets[1]
+    assert page == 2 and cq.text[offset:].startswith("解説")
+    assert sections[3].page_offsets == ((0, 2),)
+
+
+@pytest.mark.parametrize(
+    ("body", "strength", "certainty"),
+    [
+        ("推奨の強さ:1(強い)\nエビデンスの確実性:B", 1, "B"),
+        ("推奨の強さ:2(弱い)\nエビデンスの強さ:C", 2, "C"),
+        ("強い推奨\nエビデンスの確実性(GRADE):A", 1, "A"),
+        ("弱い推奨\nエビデンスレベル D", 2, "D"),
+        ("推奨の強さ：２\nエビデンスの確実性：Ｂ（中）", 2, "B"),
+    ],
+)
+def test_recommendation_fields_inline(body: str, strength: int, certainty: str) -> None:
+    text = f"CQ2-1 降圧目標はどの程度か?\n推奨文\n130/80 mmHg未満を目標とする。\n{body}\n解説\n本文。"
+    (section,) = split_text_sections(text)
+    assert section.recommendation == Recommendation(
+        cq="CQ2-1", text="130/80 mmHg未満を目標とする。", strength=strength, certainty=certainty
+    )
+
+
+def test_section_without_cq_has_no_recommendation() -> None:
+    (section,) = split_text_sections("第1章 総論\n推奨の強さ:1")
+    assert section.recommendation is None
+
+
+def test_table_rows_stay_together_in_one_section() -> None:
+    pages = extract_pages(DEMO / "demo_htn_2025.pdf")
+    chapter2 = next(s for s in split_sections(pages) if s.path == ("第2章 降圧目標",))
+    rows = [line for line in chapter2.text.splitlines() if " | " in line]
+    assert rows[0] == "対象 | 診察室血圧 | 家庭血圧"
+    assert "75歳未満の成人 | 130/80 mmHg未満 | 125/75 mmHg未満" in rows
+    assert len(rows) == 5
+
+
+@pytest.mark.parametrize(
+    ("year", "cq", "strength", "certainty", "target"),
+    [(2019, "CQ2-1", 1, "B", "140/90"), (2025, "CQ2-1", 1, "A", "130/80"), (2025, "CQ1-2", 2, "C", None)],
+)
+def test_demo_pdf_recommendations(year: int, cq: str, strength: int, certainty: str, target: str | None) -> None:
+    sections = split_sections(extract_pages(DEMO / f"demo_htn_{year}.pdf"))
+    recs = {s.recommendation.cq: s.recommendation for s in sections if s.recommendation}
+    rec = recs[cq]
+    assert (rec.strength, rec.certainty) == (strength, certainty)
+    assert rec.text and rec.text.endswith("。")
+    if target:
+        assert f"{target}mmHg未満" in rec.text
+    assert len(recs) == (7 if year == 2019 else 8)
+    assert "CQ3-2" in recs if year == 2025 else "CQ3-2" not in recs
