@@ -21,7 +21,7 @@ class ManifestEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,79}$", description="Stable id of this edition.")
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,79}$", description="Stable id of this edition.")
     title: str = Field(min_length=1)
     publisher: str = Field(min_length=1, description="学会 or 省庁 that publishes it.")
     specialties: tuple[str, ...] = ()
@@ -74,11 +74,21 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as strings, so a bad date is reported by field, not as a YAML crash."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _entry_nodes(path: Path, text: str) -> list[tuple[dict[str, Any], int]]:
     """The raw entries with the 1-based line each starts on."""
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.YAMLError as e:
         raise ManifestError(str(path), f"not valid YAML: {e}") from e
     if not isinstance(data, dict) or not isinstance(data.get("editions"), list):
