@@ -88,7 +88,7 @@ def _entry_nodes(path: Path, text: str) -> list[tuple[dict[str, Any], int]]:
     """The raw entries with the 1-based line each starts on."""
     try:
         root = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as e:
         raise ManifestError(str(path), f"not valid YAML: {e}") from e
     if not isinstance(data, dict) or not isinstance(data.get("editions"), list):

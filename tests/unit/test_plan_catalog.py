@@ -10,19 +10,43 @@ from rag_service.catalog import Catalog, CatalogEntry
 from rag_service.types import EditionStatus
 
 
-def entry(sid: str, status: str = "current", published: str = "2025-04-01", supersedes: str | None = None,
-          title: str = "高血圧治療ガイドライン") -> ManifestEntry:
-    return ManifestEntry.model_validate({
-        "id": sid, "title": title, "publisher": "日本高血圧学会", "edition": "2025年版", "published": published,
-        "status": status, "supersedes": supersedes, "source": f"{sid}.pdf",
-    })
+def entry(
+    sid: str,
+    status: str = "current",
+    published: str = "2025-04-01",
+    supersedes: str | None = None,
+    title: str = "高血圧治療ガイドライン",
+) -> ManifestEntry:
+    return ManifestEntry.model_validate(
+        {
+            "id": sid,
+            "title": title,
+            "publisher": "日本高血圧学会",
+            "edition": "2025年版",
+            "published": published,
+            "status": status,
+            "supersedes": supersedes,
+            "source": f"{sid}.pdf",
+        }
+    )
 
 
 def catalog_entry(e: ManifestEntry, chash: str) -> CatalogEntry:
     return CatalogEntry(
-        source_id=e.id, edition_key=f"{e.id}@{chash[:16]}", content_hash=chash, title=e.title, publisher=e.publisher,
-        edition=e.edition, published=e.published, status=e.status, specialties=e.specialties,
-        supersedes=e.supersedes, source=e.source, chunks=3, pages=2, ingested_at="2026-01-01T00:00:00+00:00",
+        source_id=e.id,
+        edition_key=f"{e.id}@{chash[:16]}",
+        content_hash=chash,
+        title=e.title,
+        publisher=e.publisher,
+        edition=e.edition,
+        published=e.published,
+        status=e.status,
+        specialties=e.specialties,
+        supersedes=e.supersedes,
+        source=e.source,
+        chunks=3,
+        pages=2,
+        ingested_at="2026-01-01T00:00:00+00:00",
     )
 
 
