@@ -89,7 +89,7 @@ def test_same_top10_as_bm25s(
     got = edge.search_sparse(query_vector(q_tokens), None, 10)
     assert len(got) == len(expected)
     # Lucene BM25 omits the (k1 + 1) factor our document weights carry: scores differ by exactly that constant.
-    for (eid, escore), hit in zip(expected, got, strict=True):
+    for (_eid, escore), hit in zip(expected, got, strict=True):
         assert hit.score == pytest.approx(escore * (K1 + 1), rel=1e-3)
     # Same documents in the same order, up to ties (equal scores may come in either order).
     assert {e for e, s in expected if s > expected[-1][1] + 1e-6} <= {h.id for h in got}
