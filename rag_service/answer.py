@@ -22,7 +22,7 @@ ABSTAIN_MARKER = "回答不能"
 ANSWER_SYSTEM_PROMPT = f"""あなたは日本の診療ガイドラインに基づいて質問に答える医療情報アシスタントです。
 規則:
 1. 下の「資料」に書かれている内容だけを根拠に、日本語で簡潔に答えてください。資料にない知識を加えてはいけません。
-2. 根拠にした資料の番号を、該当する文の末尾に [1] や [1,2] の形で必ず示してください。資料にない番号を書いてはいけません。
+2. 根拠にした資料の番号を、文末に [1] や [1,2] の形で必ず示してください。資料にない番号は書かないでください。
 3. 資料から質問に答えられない場合は、「{ABSTAIN_MARKER}」とだけ書き、続けてその理由を一文で書いてください。
    例: {ABSTAIN_MARKER}: 資料には小児の用量の記載がありません。"""
 
@@ -90,8 +90,12 @@ def format_source(number: int, hit: Hit) -> str:
     lines = [head]
     rec = c.recommendation
     if rec is not None and rec.text:
-        extra = [f"推奨の強さ {rec.strength}" if rec.strength else "", f"エビデンスの確実性 {rec.certainty}" * bool(rec.certainty)]
-        lines.append(f"推奨{'（' + rec.cq + '）' if rec.cq else ''}: {rec.text}" + "".join(f"（{e}）" for e in extra if e))
+        line = f"推奨（{rec.cq}）: {rec.text}" if rec.cq else f"推奨: {rec.text}"
+        if rec.strength:
+            line += f"（推奨の強さ {rec.strength}）"
+        if rec.certainty:
+            line += f"（エビデンスの確実性 {rec.certainty}）"
+        lines.append(line)
     lines.append(c.text)
     return "\n".join(lines)
 
@@ -131,19 +135,12 @@ def _abstention(reason: str, hits: Sequence[Hit], raw: str | None = None) -> Ans
 def finish_answer(raw: str, hits: Sequence[Hit]) -> AnswerResult:
     """Clean the model's text, keep only real citations, and decide whether it abstained."""
     parsed = parse_citations(raw, len(hits))
-    if ABSTAIN_MARKER in unicodedata.normalize("NFKC", raw):
-        after = raw.split(ABSTAIN_MARKER, 1)[1].strip(" :：、。\n") if ABSTAIN_MARKER in raw else ""
+    if ABSTAIN_MARKER in raw:
+        after = raw.split(ABSTAIN_MARKER, 1)[1].strip(" :：、\n")
         return _abstention(after or "資料からは回答できません。", hits, raw)
     if not parsed.used:
         return _abstention("回答が提示した資料を引用していません。", hits, raw)
     return AnswerResult(parsed.text, citations_for(parsed.used, hits), False, None, list(hits), raw)
-
-
-def _retrieve(
-    question: str, retriever: Retriever, top_k: int, filters: Filters | None, mode: Mode
-) -> tuple[list[Hit], str | None]:
-    hits = retriever.search(question, top_k, mode, filters).hits
-    return hits, None
 
 
 def answer(
@@ -245,7 +242,7 @@ def build_exam_prompt(
 
 _ANS_BLOCK = re.compile(r"\[\s*ans\s*\](.*?)(?:\[\s*/\s*ans\s*\]|\n|$)", re.IGNORECASE | re.DOTALL)
 _ANSWER_LINE = re.compile(r"(?:答え|解答|正解|回答|answer)\s*(?:は)?\s*[:：]?\s*([^\n。]*)", re.IGNORECASE)
-_TOKEN_SPLIT = re.compile(r"[\s,、，・/と及びおよびand]+")
+_TOKEN_SPLIT = re.compile(r"(?:[\s,、，・/]|および|及び|と)+")
 
 
 def _letters_in(segment: str, valid: str) -> list[str]:

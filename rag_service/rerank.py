@@ -49,7 +49,7 @@ def apply_rerank_scores(hits: Sequence[Hit], scores: Sequence[float]) -> list[Hi
     order = sorted(range(n), key=lambda i: -scores[i])  # stable: ties keep the previous order
     head = [
         dataclasses.replace(hits[i], rerank=LegScore(score=float(scores[i]), rank=rank))
-        for rank, i in enumerate(order, start=0)
+        for rank, i in enumerate(order, start=1)
     ]
     return head + list(hits[n:])
 

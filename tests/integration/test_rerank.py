@@ -222,5 +222,5 @@ def test_load_reranker_specs(keyword_model: Path, tmp_path: Path) -> None:
     assert isinstance(info.value, RagError)
     assert str(missing) in str(info.value)
 
-    with pytest.raises(RerankerError, match="config.json"):
+    with pytest.raises(RerankerError, match=r"config\.json"):
         CrossEncoderReranker(tmp_path)  # a folder, but no model in it
