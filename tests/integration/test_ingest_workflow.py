@@ -151,9 +151,7 @@ def test_a_crash_mid_edition_is_invisible_and_the_rerun_finishes(
     store.close()
     assert orphans  # points of the new edition were written before the interrupt...
     hits = search(settings, usem3, "医師の届出")
-    assert hits and all(
-        "改正後" not in h.chunk.text for h in hits
-    )  # ...but no search can see them
+    assert hits and all("改正後" not in h.chunk.text for h in hits)  # ...but no search can see them
 
     report = ingest(settings, manifest, usem3)
     assert report.replaced == [LAW]

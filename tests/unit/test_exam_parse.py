@@ -1,0 +1,118 @@
+"""Exam mode's pure parts: answer letters from sloppy model output, n_select from the question, voting, merging."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from rag_service.answer import build_exam_prompt, infer_n_select, majority_vote, merge_hits, parse_answer_letters
+from rag_service.types import Chunk, EditionStatus, Hit, LegScore
+
+
+@pytest.mark.parametrize(
+    ("raw", "n_select", "expected"),
+    [
+        ("[ans]c[/ans]", 1, "c"),
+        ("[ans]a,c[/ans]", 2, "ac"),
+        ("[ans] A [/ans]", 1, "a"),
+        ("[ans]ａ[/ans]", 1, "a"),  # full-width letter
+        ("［ａｎｓ］ｂ［／ａｎｓ］", 1, "b"),  # full-width brackets and tag
+        ("[ans]d", 1, "d"),  # missing closing tag
+        ("[ans]b\n理由: aは誤り。", 1, "b"),  # missing closing tag: the block ends at the line's end
+        ("答え: c", 1, "c"),
+        ("正解はeです。", 1, "e"),
+        ("答えはaとcです。", 2, "ac"),
+        ("[ans]ac[/ans]", 2, "ac"),
+        ("[ans]a、c[/ans]", 2, "ac"),
+        ("[ans]c, a[/ans]", 2, "ac"),  # sorted
+        ("[ans](b)[/ans]", 1, "b"),
+        ("[ans]a,f[/ans]", 2, "a"),  # f is not a choice: dropped, the partial answer is kept
+        ("[ans]none[/ans]", 1, ""),  # a word does not leak its letters
+        ("[ans]a,b,c[/ans]", 2, "ab"),  # too many: the first n_select as written
+        ("[ans]d,b,c[/ans]", 2, "bd"),
+        ("[ans]a,b,c[/ans]", None, "abc"),  # すべて選べ: any number
+        ("例: [ans]a[/ans] ... 解答 [ans]d[/ans]", 1, "d"),  # the last block wins (the prompt's example echoed)
+        ("[ans]d[/ans] 以上。[ans][/ans]", 1, "d"),  # an empty last block does not erase the answer
+        ("わかりません", 1, ""),
+        ("", 1, ""),
+    ],
+)
+def test_parse_answer_letters(raw: str, n_select: int | None, expected: str) -> None:
+    assert parse_answer_letters(raw, "abcde", n_select) == expected
+
+
+def test_parse_respects_the_valid_letters() -> None:
+    assert parse_answer_letters("[ans]d[/ans]", "abc", 1) == ""
+    assert parse_answer_letters("[ans]B[/ans]", "abc", 1) == "b"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("高血圧の治療で正しいのはどれか。", 1),
+        ("正しいのはどれか。1つ選べ。", 1),
+        ("正しいのはどれか。2つ選べ。", 2),
+        ("正しいのはどれか。２つ選べ。", 2),
+        ("誤っているのはどれか。二つ選べ。", 2),
+        ("適切なのはどれか。3つ選べ。", 3),
+        ("正しいものを２つ 選べ", 2),
+        ("該当するものをすべて選べ。", None),
+        ("該当するものを全て選べ。", None),
+    ],
+)
+def test_infer_n_select(question: str, expected: int | None) -> None:
+    assert infer_n_select(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("answers", "winner", "indices"),
+    [
+        (["a", "b", "a"], "a", [0, 2]),
+        (["b", "a", "a", "b"], "b", [0, 3]),  # tie: the answer seen first wins
+        (["", "c", ""], "c", [1]),  # unusable samples do not vote
+        (["ac", "ac", "a"], "ac", [0, 1]),
+        (["", ""], "", []),
+        ([], "", []),
+    ],
+)
+def test_majority_vote(answers: list[str], winner: str, indices: list[int]) -> None:
+    assert majority_vote(answers) == (winner, indices)
+
+
+def _hit(text: str, rank: int) -> Hit:
+    chunk = Chunk(
+        edition_key="dm@x",
+        source_id="dm-2024",
+        title="糖尿病診療ガイドライン",
+        publisher="日本糖尿病学会",
+        edition="2024年版",
+        published=date(2024, 5, 1),
+        status=EditionStatus.CURRENT,
+        specialties=(),
+        page_start=1,
+        page_end=1,
+        section_path=(),
+        text=text,
+    )
+    return Hit(chunk=chunk, fused=LegScore(1 / (60 + rank), rank))
+
+
+def test_merge_hits_keeps_each_chunk_once_at_its_best_rank() -> None:
+    q = [_hit("メトホルミン", 1), _hit("SGLT2阻害薬", 2), _hit("インスリン", 3)]
+    c1 = [_hit("インスリン", 1), _hit("メトホルミン", 2)]
+    c2 = [_hit("メトホルミン", 1), _hit("GLP-1受容体作動薬", 2)]
+    merged = merge_hits([q, c1, c2], top_k=10)
+    assert [h.chunk.text for h in merged] == ["メトホルミン", "インスリン", "SGLT2阻害薬", "GLP-1受容体作動薬"]
+    assert merged[1].fused == LegScore(1 / 61, 1)  # the hit from the search where it ranked best
+    assert len(merge_hits([q, c1, c2], top_k=2)) == 2
+
+
+def test_exam_prompt_lists_sources_question_choices_and_format() -> None:
+    choices = {"a": "メトホルミン", "b": "インスリン", "c": "SGLT2阻害薬", "d": "スルホニル尿素薬", "e": "食事療法"}
+    prompt = build_exam_prompt("2型糖尿病の第一選択薬はどれか。2つ選べ。", choices, [_hit("メトホルミン", 1)], 2)
+    user = prompt[-1]["content"]
+    assert user.index("## 参考資料") < user.index("[1] 糖尿病診療ガイドライン") < user.index("## 問題")
+    assert "e. 食事療法" in user and "2つ選び" in user and "[ans]" in user
+    closed = build_exam_prompt("正しいのはどれか。", choices, [], 1)[-1]["content"]
+    assert "参考資料" not in closed and "[1]" not in closed
