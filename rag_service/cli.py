@@ -222,21 +222,30 @@ def _search_locally(settings: Settings, body: dict[str, Any]) -> dict[str, Any]:
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address (default RAG_HOST, 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default RAG_PORT, 8000).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (only with RAG_QDRANT_URL).")] = 1,
 ) -> None:
-    """Serve the HTTP API. The embedded store belongs to this one process (one worker)."""
+    """Serve the HTTP API. The embedded store belongs to one process: several workers need a Qdrant server."""
     import uvicorn
 
-    from rag_service.api import create_app
+    from rag_service.api.security import is_loopback
 
-    overrides: dict[str, Any] = {}
     if host:
-        overrides["host"] = host
+        os.environ["RAG_HOST"] = host
     if port:
-        overrides["port"] = port
-    settings = Settings(**overrides)
+        os.environ["RAG_PORT"] = str(port)
+    settings = Settings()
+    if not settings.api_keys and not is_loopback(settings.host):
+        _fail(
+            f"refusing to listen on {settings.host} without API keys: set RAG_API_KEYS (comma-separated), "
+            "or listen on 127.0.0.1"
+        )
+    if workers > 1 and settings.qdrant_url is None:
+        _fail("the embedded store belongs to one process: use --workers 1, or set RAG_QDRANT_URL to a Qdrant server")
     logging.basicConfig(level=logging.INFO)
     try:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, workers=1)
+        uvicorn.run(
+            "rag_service.api.asgi:app_factory", factory=True, host=settings.host, port=settings.port, workers=workers
+        )
     except RagError as e:
         _fail(str(e))
 

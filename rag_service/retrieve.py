@@ -13,10 +13,11 @@ from rag_service.dense import Embedder
 from rag_service.errors import RagError
 from rag_service.ja_text import tokenize
 from rag_service.points import payload_to_chunk
+from rag_service.rerank import Reranker
 from rag_service.settings import Settings
 from rag_service.sparse import query_vector
 from rag_service.store import ScoredPoint, SearchFilter, VectorStore
-from rag_service.types import EditionStatus, Hit, LegScore
+from rag_service.types import EditionStatus, Hit, LegScore, SparseVector
 
 Mode = Literal["hybrid", "bm25", "dense"]
 
@@ -60,14 +61,27 @@ def _legs(points: list[ScoredPoint]) -> dict[str, LegScore]:
 
 
 class Retriever:
-    def __init__(self, store: VectorStore, embedder: Embedder | None, settings: Settings) -> None:
-        self.store, self.embedder, self.settings = store, embedder, settings
+    def __init__(
+        self, store: VectorStore, embedder: Embedder | None, settings: Settings, reranker: Reranker | None = None
+    ) -> None:
+        self.store, self.embedder, self.settings, self.reranker = store, embedder, settings, reranker
 
-    def search(self, query: str, top_k: int, mode: Mode = "hybrid", filters: Filters | None = None) -> SearchResult:
+    def search(
+        self,
+        query: str,
+        top_k: int,
+        mode: Mode = "hybrid",
+        filters: Filters | None = None,
+        rerank: bool | None = None,
+    ) -> SearchResult:
+        """`rerank`: None = when a reranker is configured; True = required; False = off."""
         if not query.strip():
             raise BadQuery("the query is empty: send some Japanese text to search for")
         if mode != "bm25" and self.embedder is None:
             raise BadQuery(f"mode {mode!r} needs a dense embedder, and RAG_EMBEDDER=none: use mode 'bm25'")
+        if rerank and self.reranker is None:
+            raise BadQuery("rerank was asked for but no reranker is configured: set RAG_RERANKER to a model folder")
+        use_rerank = self.reranker is not None and rerank is not False
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         flt = store_filter(filters or Filters(), Catalog.from_doc(self.store.read_catalog()))
@@ -80,22 +94,31 @@ class Retriever:
             dense = self.embedder.embed_query(query).tolist()
             timings["embed"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
-        hits = self._run(mode, sparse, dense, flt, top_k)
+        n_candidates = max(top_k, self.settings.retrieval.rerank_top_n) if use_rerank else top_k
+        hits = self._run(mode, sparse, dense, flt, n_candidates)
         timings["search"] = (time.perf_counter() - t2) * 1000
+        if use_rerank and hits:
+            assert self.reranker is not None
+            t3 = time.perf_counter()
+            hits = self.reranker.rerank(query, hits, self.settings.retrieval.rerank_top_n)
+            timings["rerank"] = (time.perf_counter() - t3) * 1000
+        hits = hits[:top_k]
         timings["total"] = (time.perf_counter() - t0) * 1000
         return SearchResult(hits, timings)
 
-    def _run(self, mode: Mode, sparse, dense, flt: SearchFilter, top_k: int) -> list[Hit]:
+    def _run(
+        self, mode: Mode, sparse: SparseVector, dense: list[float] | None, flt: SearchFilter, top_k: int
+    ) -> list[Hit]:
         r = self.settings.retrieval
         limit = max(top_k, r.prefetch_limit)
         bm25 = _legs(self.store.search_sparse(sparse, flt, limit)) if sparse.indices and mode != "dense" else {}
         dn = _legs(self.store.search_dense(dense, flt, limit)) if dense is not None and mode != "bm25" else {}
-        if mode == "hybrid":
-            fused = self.store.search_hybrid(dense, sparse, flt, top_k, r.prefetch_limit, r.fusion, r.rrf_k)
-        elif mode == "bm25":
+        if mode == "bm25" or dense is None:
             fused = self.store.search_sparse(sparse, flt, top_k) if sparse.indices else []
-        else:
+        elif mode == "dense" or not sparse.indices:  # a query of punctuation only has no BM25 terms
             fused = self.store.search_dense(dense, flt, top_k)
+        else:  # one Query API call: both legs prefetched with the filter, fused in the engine
+            fused = self.store.search_hybrid(dense, sparse, flt, top_k, r.prefetch_limit, r.fusion, r.rrf_k)
         return [
             Hit(
                 chunk=payload_to_chunk(p.payload),

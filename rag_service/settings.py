@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class ChunkingSettings(BaseModel):
@@ -41,6 +41,7 @@ class RetrievalSettings(BaseModel):
     default_top_k: int = Field(10, ge=1, le=100, description="Hits returned when a request does not say.")
     max_top_k: int = Field(50, ge=1, le=500, description="Largest top_k a request may ask for.")
     max_query_chars: int = Field(2000, ge=10, le=100_000, description="Longest query accepted (characters).")
+    rerank_top_n: int = Field(30, ge=1, le=200, description="Fused hits the cross-encoder rescores (bounded cost).")
 
 
 class Settings(BaseSettings):
@@ -63,11 +64,34 @@ class Settings(BaseSettings):
         "`st:/path/to/model` (a sentence-transformers model folder; CUDA when present), or `none`.",
     )
     embed_batch_size: int = Field(32, ge=1, le=1024, description="Texts per embedder call.")
+    reranker: str | None = Field(
+        None,
+        description="A sentence-transformers cross-encoder model folder (CUDA fp16 when present). Unset: no reranking.",
+    )
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     bm25: Bm25Settings = Field(default_factory=Bm25Settings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated API keys; requests to /v1 need one (Authorization: Bearer KEY or X-API-Key). "
+        "With no keys the service refuses to listen on anything but loopback.",
+    )
+    max_body_bytes: int = Field(65_536, ge=1024, le=16_777_216, description="Largest request body accepted.")
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible LLM endpoint, e.g. http://vllm:8000/v1. Unset: /v1/answer is off."
+    )
+    llm_model: str = Field("default", description="Model name sent to the LLM endpoint.")
+    llm_api_key: str | None = Field(None, description="Bearer key for the LLM endpoint, if it needs one.")
+    llm_timeout_s: float = Field(120.0, gt=0, le=3600, description="Seconds to wait for the LLM.")
     host: str = Field("127.0.0.1", description="Address `rag serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `rag serve` listens on.")
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, v: object) -> object:
+        if isinstance(v, str):
+            return [k.strip() for k in v.split(",") if k.strip()]
+        return v
 
     @property
     def index_dir(self) -> Path:

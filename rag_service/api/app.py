@@ -12,10 +12,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from ingestion.index_writer import index_meta
-from rag_service.api.routes import router
+from rag_service.api.metrics import Metrics, install_metrics
+from rag_service.api.routes import admin, router, v1
+from rag_service.api.security import BodySizeLimit
 from rag_service.api.state import ServiceState
 from rag_service.dense import load_embedder
 from rag_service.errors import BackendUnavailable, IndexMismatchError, RagError, StoreLockedError
+from rag_service.rerank import load_reranker
 from rag_service.retrieve import BadQuery, Retriever
 from rag_service.settings import Settings
 from rag_service.store import open_store
@@ -23,14 +26,19 @@ from rag_service.store import open_store
 log = logging.getLogger(__name__)
 
 
-def _open_state(settings: Settings) -> ServiceState:
+def _open_state(settings: Settings, metrics: Metrics) -> ServiceState:
     store = open_store(settings)
     embedder = load_embedder(settings.embedder, settings.embed_batch_size)
     meta = store.read_meta()
     if meta is not None:
         store.open(index_meta(embedder, meta.avgdl))  # IndexMismatchError says to re-index
+    reranker = load_reranker(settings.reranker)
     return ServiceState(
-        settings=settings, store=store, embedder=embedder, retriever=Retriever(store, embedder, settings)
+        settings=settings,
+        store=store,
+        embedder=embedder,
+        retriever=Retriever(store, embedder, settings, reranker),
+        metrics=metrics,
     )
 
 
@@ -49,7 +57,7 @@ def _write_server_file(state: ServiceState) -> None:
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state = _open_state(settings)
+        state = _open_state(settings, app.state.metrics)
         app.state.svc = state
         if settings.qdrant_url is None:
             _write_server_file(state)
@@ -69,7 +77,12 @@ def create_app(settings: Settings) -> FastAPI:
         description="Hybrid BM25 + dense search over Japanese clinical guidelines, with citations.",
         lifespan=lifespan,
     )
-    app.include_router(router)
+    metrics = Metrics()
+    app.state.metrics = metrics
+    for r in (router, v1, admin):
+        app.include_router(r)
+    install_metrics(app, metrics)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     _install_error_handlers(app)
     return app
 

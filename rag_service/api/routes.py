@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 
 from rag_service.api.schemas import (
     DocumentsResponse,
@@ -17,11 +17,12 @@ from rag_service.api.schemas import (
     SearchRequest,
     SearchResponse,
 )
+from rag_service.api.security import bearer_or_header, key_is_valid
 from rag_service.api.state import ServiceState
 from rag_service.catalog import Catalog
 from rag_service.retrieve import Filters
 
-router = APIRouter()
+router = APIRouter()  # health checks
 
 
 def get_state(request: Request) -> ServiceState:
@@ -41,9 +42,32 @@ def require_admin(state: State, x_admin_token: Annotated[str | None, Header()] =
 Admin = Annotated[ServiceState, Depends(require_admin)]
 
 
+def require_key(
+    state: State,
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> None:
+    keys = state.settings.api_keys
+    if keys and not key_is_valid(bearer_or_header(authorization, x_api_key), keys):
+        raise HTTPException(
+            401,
+            "a valid API key is required: send `Authorization: Bearer KEY` or `X-API-Key: KEY`",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_key)])  # everything apps call
+admin = APIRouter(prefix="/v1/admin", tags=["admin"])  # `rag ingest` hand-off, admin token from server.json
+
+
 @router.get("/healthz", tags=["health"])
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@router.get("/metrics", tags=["health"], include_in_schema=False)
+def metrics(state: State) -> Response:
+    return state.metrics.render()
 
 
 @router.get("/readyz", tags=["health"])
@@ -54,7 +78,7 @@ def readyz(state: State) -> dict[str, object]:
     return {"status": "ready", "embedder": state.embedder.id if state.embedder else "none"}
 
 
-@router.post("/v1/search", response_model=SearchResponse, tags=["search"])
+@v1.post("/search", response_model=SearchResponse, tags=["search"])
 def search(body: SearchRequest, state: State) -> SearchResponse:
     r = state.settings.retrieval
     if len(body.query) > r.max_query_chars:
@@ -66,11 +90,12 @@ def search(body: SearchRequest, state: State) -> SearchResponse:
         raise HTTPException(503, "the index is empty: run `rag ingest` first")
     f = body.filters
     filters = Filters(source_ids=f.source_ids, specialties=f.specialties, statuses=tuple(f.status), as_of=f.as_of)
-    result = state.retriever.search(body.query, top_k, body.mode, filters)
+    result = state.retriever.search(body.query, top_k, body.mode, filters, rerank=body.rerank)
+    state.metrics.observe_stages(result.timings_ms)
     return SearchResponse(hits=[HitOut.from_hit(h) for h in result.hits], timings_ms=result.timings_ms)
 
 
-@router.get("/v1/documents", response_model=DocumentsResponse, tags=["corpus"])
+@v1.get("/documents", response_model=DocumentsResponse, tags=["corpus"])
 def documents(state: State) -> DocumentsResponse:
     catalog = Catalog.from_doc(state.store.read_catalog())
     return DocumentsResponse(
@@ -93,7 +118,7 @@ def documents(state: State) -> DocumentsResponse:
     )
 
 
-@router.post("/v1/admin/ingest", response_model=JobOut, status_code=202, tags=["admin"])
+@admin.post("/ingest", response_model=JobOut, status_code=202)
 def admin_ingest(body: IngestRequest, state: Admin) -> JobOut:
     manifest = Path(body.manifest) if body.manifest else state.settings.manifest
     job = state.start_ingest(manifest, body.dry_run)
@@ -102,7 +127,7 @@ def admin_ingest(body: IngestRequest, state: Admin) -> JobOut:
     return JobOut(id=job.id, state="running", progress=job.progress.snapshot())
 
 
-@router.get("/v1/admin/jobs/{job_id}", response_model=JobOut, tags=["admin"])
+@admin.get("/jobs/{job_id}", response_model=JobOut)
 def admin_job(job_id: str, state: Admin) -> JobOut:
     job = state.jobs.get(job_id)
     if job is None:

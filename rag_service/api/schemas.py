@@ -28,6 +28,7 @@ class SearchRequest(BaseModel):
     top_k: int | None = Field(None, ge=1, description="Number of hits (default and maximum in settings).")
     mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
     filters: SearchFilters = Field(default_factory=SearchFilters)
+    rerank: bool | None = Field(None, description="Cross-encoder rerank: default on when RAG_RERANKER is set.")
 
 
 class LegScoreOut(BaseModel):

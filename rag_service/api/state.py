@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ingestion.progress import CounterProgress
 from ingestion.run import outcome_doc, run_ingest
+from rag_service.api.metrics import Metrics
 from rag_service.dense import Embedder
 from rag_service.errors import RagError
 from rag_service.retrieve import Retriever
@@ -32,6 +33,7 @@ class ServiceState:
     store: VectorStore
     embedder: Embedder | None
     retriever: Retriever
+    metrics: Metrics = field(default_factory=Metrics)
     admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     jobs: dict[str, Job] = field(default_factory=dict)
     _ingest_lock: threading.Lock = field(default_factory=threading.Lock)

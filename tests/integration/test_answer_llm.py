@@ -149,8 +149,14 @@ def test_weak_evidence_abstains_without_calling_the_model(retriever: Retriever) 
     assert result.abstained and fake.requests == [] and "十分関連する資料" in (result.reason or "")
     # the same question passes when the bar is lowered to nothing
     lowered = answer("東京タワーの高さは何メートルですか", retriever, FakeLLM(["不明[1]"]).client(), 3, None,
-                     EvidenceThreshold(min_bm25=0.0, min_dense=-1.0))  # fmt: skip
+                     EvidenceThreshold(min_dense=-1.0))  # fmt: skip
     assert not lowered.abstained
+    # bm25 mode has no cosine to judge: only min_bm25 (off by default) or no hits abstain
+    assert not answer("東京タワーの高さ", retriever, FakeLLM(["不明[1]"]).client(), 3, mode="bm25").abstained
+    strict = answer(
+        "東京タワーの高さ", retriever, FakeLLM([]).client(), 3, None, EvidenceThreshold(min_bm25=50.0), "bm25"
+    )
+    assert strict.abstained and "BM25" in (strict.reason or "")
 
 
 def test_stream_answer_yields_deltas_then_the_cleaned_result(retriever: Retriever) -> None:
