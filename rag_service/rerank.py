@@ -88,11 +88,22 @@ class CrossEncoderReranker:
             str(self.path),
             device=device,
             local_files_only=True,
-            max_length=self.max_length,
+            max_length=self._max_length_for_model(),
             model_kwargs=model_kwargs or None,
         )
         model.eval()
         return model
+
+    def _max_length_for_model(self) -> int:
+        """Never feed more tokens than the model has positions for (long Japanese passages would crash it)."""
+        import json
+
+        try:
+            config = json.loads((self.path / "config.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return self.max_length
+        positions = config.get("max_position_embeddings")
+        return min(self.max_length, int(positions)) if isinstance(positions, int) and positions > 0 else self.max_length
 
     @property
     def loaded(self) -> bool:

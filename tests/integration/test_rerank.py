@@ -86,7 +86,7 @@ def _config(vocab_size: int, initializer_range: float = 0.02) -> object:
         num_hidden_layers=1,
         num_attention_heads=2,
         intermediate_size=37,
-        max_position_embeddings=128,
+        max_position_embeddings=512,  # room for a whole chunk, character by character
         num_labels=1,
         initializer_range=initializer_range,
     )
@@ -224,3 +224,9 @@ def test_load_reranker_specs(keyword_model: Path, tmp_path: Path) -> None:
 
     with pytest.raises(RerankerError, match=r"config\.json"):
         CrossEncoderReranker(tmp_path)  # a folder, but no model in it
+
+
+def test_max_length_never_exceeds_the_model_positions(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text('{"max_position_embeddings": 128}', encoding="utf-8")
+    assert CrossEncoderReranker(tmp_path, max_length=512)._max_length_for_model() == 128
+    assert CrossEncoderReranker(tmp_path, max_length=64)._max_length_for_model() == 64
