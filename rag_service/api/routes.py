@@ -14,6 +14,7 @@ from rag_service.api.schemas import (
     HitOut,
     IngestRequest,
     JobOut,
+    SearchFilters,
     SearchRequest,
     SearchResponse,
 )
@@ -23,6 +24,10 @@ from rag_service.catalog import Catalog
 from rag_service.retrieve import Filters
 
 router = APIRouter()  # health checks
+
+
+def filters_from(f: SearchFilters) -> Filters:
+    return Filters(source_ids=f.source_ids, specialties=f.specialties, statuses=tuple(f.status), as_of=f.as_of)
 
 
 def get_state(request: Request) -> ServiceState:
@@ -72,10 +77,14 @@ def metrics(state: State) -> Response:
 
 @router.get("/readyz", tags=["health"])
 def readyz(state: State) -> dict[str, object]:
-    ready = state.store.meta is not None
-    if not ready:
+    if state.store.meta is None:
         raise HTTPException(503, "the index is empty: run `rag ingest`")
-    return {"status": "ready", "embedder": state.embedder.id if state.embedder else "none"}
+    llm = "not configured"
+    if state.llm is not None:
+        llm = "reachable" if state.llm.ping() else "unreachable"
+        if llm == "unreachable":
+            raise HTTPException(503, "the LLM does not answer: check RAG_LLM_BASE_URL")
+    return {"status": "ready", "embedder": state.embedder.id if state.embedder else "none", "llm": llm}
 
 
 @v1.post("/search", response_model=SearchResponse, tags=["search"])
@@ -88,9 +97,7 @@ def search(body: SearchRequest, state: State) -> SearchResponse:
         raise HTTPException(422, f"top_k {top_k} is over the limit of {r.max_top_k} (RAG_RETRIEVAL__MAX_TOP_K)")
     if state.store.meta is None:
         raise HTTPException(503, "the index is empty: run `rag ingest` first")
-    f = body.filters
-    filters = Filters(source_ids=f.source_ids, specialties=f.specialties, statuses=tuple(f.status), as_of=f.as_of)
-    result = state.retriever.search(body.query, top_k, body.mode, filters, rerank=body.rerank)
+    result = state.retriever.search(body.query, top_k, body.mode, filters_from(body.filters), rerank=body.rerank)
     state.metrics.observe_stages(result.timings_ms)
     return SearchResponse(hits=[HitOut.from_hit(h) for h in result.hits], timings_ms=result.timings_ms)
 

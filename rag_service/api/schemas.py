@@ -126,3 +126,56 @@ class JobOut(BaseModel):
     progress: dict[str, object]
     result: dict[str, object] | None = None
     error: str | None = None
+
+
+class AnswerRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, description="The question, in Japanese.")
+    top_k: int | None = Field(None, ge=1, description="Sources given to the model (default RAG_ANSWER__TOP_K).")
+    mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+    stream: bool = Field(False, description="Server-sent events: `delta` events, then one `done` event.")
+
+
+class CitationRef(BaseModel):
+    """Source [number] of the prompt: the chunk it stands for and its citation."""
+
+    number: int
+    chunk_id: str
+    text: str
+    citation: CitationOut
+
+    @classmethod
+    def from_citation(cls, number: int, hit_out: HitOut) -> CitationRef:
+        return cls(number=number, chunk_id=hit_out.chunk_id, text=hit_out.text, citation=hit_out.citation)
+
+
+class AnswerResponse(BaseModel):
+    answer: str
+    citations: list[CitationRef]
+    abstained: bool
+    reason: str | None = None
+
+
+class ExamRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1)
+    choices: dict[str, str] = Field(description="Letters a–e (or fewer) → choice text.", min_length=2, max_length=10)
+    n_select: int | None = Field(
+        None, ge=1, le=10, description="Letters to choose; inferred from 「2つ選べ」 if unset."
+    )
+    votes: int = Field(
+        1, ge=1, description="Samples to draw; the majority answer wins (at most RAG_ANSWER__MAX_VOTES)."
+    )
+    no_rag: bool = Field(False, description="Closed-book baseline through the same path: no retrieval.")
+    top_k: int | None = Field(None, ge=1)
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+
+
+class ExamResponse(BaseModel):
+    answer_letters: str
+    votes: list[str]
+    citations: list[CitationRef]
+    raw: list[str]

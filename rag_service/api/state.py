@@ -12,7 +12,9 @@ from ingestion.progress import CounterProgress
 from ingestion.run import outcome_doc, run_ingest
 from rag_service.api.metrics import Metrics
 from rag_service.dense import Embedder
+from rag_service.embedded_llm import EmbeddedLLM
 from rag_service.errors import RagError
+from rag_service.llm import LLMClient
 from rag_service.retrieve import Retriever
 from rag_service.settings import Settings
 from rag_service.store import VectorStore
@@ -34,6 +36,8 @@ class ServiceState:
     embedder: Embedder | None
     retriever: Retriever
     metrics: Metrics = field(default_factory=Metrics)
+    llm: LLMClient | None = None
+    embedded_llm: EmbeddedLLM | None = None
     admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     jobs: dict[str, Job] = field(default_factory=dict)
     _ingest_lock: threading.Lock = field(default_factory=threading.Lock)

@@ -1,0 +1,129 @@
+"""POST /v1/answer (JSON or server-sent events) and POST /v1/exam: retrieval, then the LLM, with citations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from sse_starlette.sse import EventSourceResponse
+from starlette.concurrency import iterate_in_threadpool
+
+from rag_service.answer import AnswerDelta, AnswerResult, EvidenceThreshold, answer, exam, stream_answer
+from rag_service.api.routes import State, filters_from, require_key
+from rag_service.api.schemas import (
+    AnswerRequest,
+    AnswerResponse,
+    CitationRef,
+    ExamRequest,
+    ExamResponse,
+    HitOut,
+)
+from rag_service.api.state import ServiceState
+from rag_service.citations import Citation
+from rag_service.errors import RagError
+from rag_service.llm import LLMClient
+from rag_service.types import Hit
+
+answers = APIRouter(prefix="/v1", dependencies=[Depends(require_key)], tags=["answer"])
+
+
+def require_llm(state: State) -> LLMClient:
+    if state.llm is None:
+        raise HTTPException(
+            503, "no LLM is configured: set RAG_LLM_BASE_URL (and RAG_LLM_MODEL), or run `rag serve --embedded-llm`"
+        )
+    return state.llm
+
+
+LLM = Annotated[LLMClient, Depends(require_llm)]
+
+
+def _check_text(state: ServiceState, text: str, what: str) -> None:
+    limit = state.settings.retrieval.max_query_chars
+    if len(text) > limit:
+        raise HTTPException(413, f"{what} is {len(text)} characters; the limit is {limit}")
+    if state.store.meta is None:
+        raise HTTPException(503, "the index is empty: run `rag ingest` first")
+
+
+def _top_k(state: ServiceState, requested: int | None) -> int:
+    top_k = requested or state.settings.answer.top_k
+    if top_k > state.settings.retrieval.max_top_k:
+        raise HTTPException(422, f"top_k {top_k} is over the limit of {state.settings.retrieval.max_top_k}")
+    return top_k
+
+
+def _refs(citations: list[Citation]) -> list[CitationRef]:
+    return [CitationRef.from_citation(c.number, HitOut.from_hit(Hit(chunk=c.chunk))) for c in citations]
+
+
+def _answer_out(result: AnswerResult) -> AnswerResponse:
+    return AnswerResponse(
+        answer=result.answer, citations=_refs(result.citations), abstained=result.abstained, reason=result.reason
+    )
+
+
+def _threshold(state: ServiceState) -> EvidenceThreshold:
+    a = state.settings.answer
+    return EvidenceThreshold(min_dense=a.min_dense, min_bm25=a.min_bm25)
+
+
+@answers.post("/answer", response_model=AnswerResponse)
+def post_answer(body: AnswerRequest, state: State, llm: LLM) -> AnswerResponse | EventSourceResponse:
+    """Retrieve, then answer from the numbered sources only; abstain when the evidence is too weak."""
+    _check_text(state, body.question, "question")
+    args = (body.question, state.retriever, llm)
+    kwargs = {
+        "top_k": _top_k(state, body.top_k),
+        "filters": filters_from(body.filters),
+        "min_score": _threshold(state),
+        "mode": body.mode,
+        "max_tokens": state.settings.answer.max_tokens,
+    }
+    if not body.stream:
+        return _answer_out(answer(*args, **kwargs))  # type: ignore[arg-type]
+
+    async def events() -> AsyncIterator[dict[str, str]]:
+        try:
+            async for event in iterate_in_threadpool(stream_answer(*args, **kwargs)):  # type: ignore[arg-type]
+                if isinstance(event, AnswerDelta):
+                    yield {"event": "delta", "data": json.dumps({"text": event.text}, ensure_ascii=False)}
+                else:
+                    yield {"event": "done", "data": _answer_out(event.result).model_dump_json()}
+        except RagError as e:  # headers are gone: the error travels as an event
+            yield {
+                "event": "error",
+                "data": json.dumps({"detail": str(e), "error": type(e).__name__}, ensure_ascii=False),
+            }
+
+    return EventSourceResponse(events())
+
+
+@answers.post("/exam", response_model=ExamResponse)
+def post_exam(body: ExamRequest, state: State, llm: LLM) -> ExamResponse:
+    """Specialist-exam RAG: retrieval on the question and each choice, answer letters in [ans]…[/ans], voting."""
+    a = state.settings.answer
+    if body.votes > a.max_votes:
+        raise HTTPException(422, f"votes {body.votes} is over the limit of {a.max_votes} (RAG_ANSWER__MAX_VOTES)")
+    _check_text(state, body.question + "".join(body.choices.values()), "question with its choices")
+    bad = [k for k in body.choices if len(k) != 1 or not k.isascii() or not k.isalpha()]
+    if bad:
+        raise HTTPException(422, f"choice keys must be single letters a–e; got {bad}")
+    result = exam(
+        body.question,
+        {k.lower(): v for k, v in body.choices.items()},
+        state.retriever,
+        llm,
+        n_select=body.n_select,
+        votes=body.votes,
+        no_rag=body.no_rag,
+        top_k=_top_k(state, body.top_k),
+        filters=filters_from(body.filters),
+        temperature=a.exam_temperature,
+        max_tokens=a.exam_max_tokens,
+    )
+    return ExamResponse(
+        answer_letters=result.answer_letters, votes=result.votes, citations=_refs(result.citations), raw=result.raw
+    )
