@@ -57,7 +57,7 @@ def evaluate(settings: Settings, dataset: str, k: int = 10) -> dict[str, Any]:
         for cfg in CONFIGS:
             if cfg.mode != "bm25" and embedder is None:
                 continue
-            retrieval = RetrievalSettings(fusion=cfg.fusion, rrf_k=cfg.rrf_k)  # type: ignore[arg-type]
+            retrieval = RetrievalSettings(fusion=cfg.fusion, rrf_k=cfg.rrf_k)
             retriever = Retriever(store, embedder, settings.model_copy(update={"retrieval": retrieval}))
             ndcg, rec, mrr, ms = [], [], [], []
             for q in ds.queries:
