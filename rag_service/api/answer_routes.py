@@ -44,7 +44,7 @@ def _check_text(state: ServiceState, text: str, what: str) -> None:
     limit = state.settings.retrieval.max_query_chars
     if len(text) > limit:
         raise HTTPException(413, f"{what} is {len(text)} characters; the limit is {limit}")
-    if state.store.meta is None:
+    if not state.index_ready():
         raise HTTPException(503, "the index is empty: run `rag ingest` first")
 
 

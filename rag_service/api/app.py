@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager, suppress
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from ingestion.index_writer import index_meta
+from ingestion.index_writer import open_existing
 from rag_service.api.answer_routes import answers
 from rag_service.api.metrics import Metrics, install_metrics
 from rag_service.api.routes import admin, router, v1
@@ -32,9 +32,10 @@ log = logging.getLogger(__name__)
 def _open_state(settings: Settings, metrics: Metrics) -> ServiceState:
     store = open_store(settings)
     embedder = load_embedder(settings.embedder, settings.embed_batch_size)
-    meta = store.read_meta()
-    if meta is not None:
-        store.open(index_meta(embedder, meta.avgdl))  # IndexMismatchError says to re-index
+    try:
+        open_existing(store, embedder)  # IndexMismatchError says to re-index
+    except BackendUnavailable as e:  # start anyway: /readyz and every route answer 503 until the store is back
+        log.error("%s", e)
     reranker = load_reranker(settings.reranker)
     return ServiceState(
         settings=settings,

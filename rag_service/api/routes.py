@@ -77,7 +77,7 @@ def metrics(state: State) -> Response:
 
 @router.get("/readyz", tags=["health"])
 def readyz(state: State) -> dict[str, object]:
-    if state.store.meta is None:
+    if not state.index_ready():
         raise HTTPException(503, "the index is empty: run `rag ingest`")
     llm = "not configured"
     if state.llm is not None:
@@ -95,7 +95,7 @@ def search(body: SearchRequest, state: State) -> SearchResponse:
     top_k = body.top_k or r.default_top_k
     if top_k > r.max_top_k:
         raise HTTPException(422, f"top_k {top_k} is over the limit of {r.max_top_k} (RAG_RETRIEVAL__MAX_TOP_K)")
-    if state.store.meta is None:
+    if not state.index_ready():
         raise HTTPException(503, "the index is empty: run `rag ingest` first")
     result = state.retriever.search(body.query, top_k, body.mode, filters_from(body.filters), rerank=body.rerank)
     state.metrics.observe_stages(result.timings_ms)

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingestion.index_writer import open_existing
 from ingestion.progress import CounterProgress
 from ingestion.run import outcome_doc, run_ingest
 from rag_service.api.metrics import Metrics
@@ -41,6 +42,21 @@ class ServiceState:
     admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     jobs: dict[str, Job] = field(default_factory=dict)
     _ingest_lock: threading.Lock = field(default_factory=threading.Lock)
+    _open_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def index_ready(self) -> bool:
+        """Open the index if it has appeared since start-up; False when there is none yet.
+
+        A store outage raises BackendUnavailable (503 with what to check), never a stack trace.
+        """
+        if self.store.meta is not None:
+            return True
+        if self._ingest_lock.locked():  # the first ingestion is creating the index right now
+            return False
+        with self._open_lock:
+            if self.store.meta is None and self.store.read_meta() is not None:
+                open_existing(self.store, self.embedder)
+        return self.store.meta is not None
 
     def start_ingest(self, manifest: Path, dry_run: bool) -> Job | None:
         """Run ingestion in this process (it holds the store); None when a job is already running."""

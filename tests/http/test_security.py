@@ -92,3 +92,18 @@ def test_serve_refuses_a_public_address_without_keys(tmp_path: Path) -> None:
     )
     assert r.returncode == 1
     assert "RAG_API_KEYS" in r.stderr
+
+
+def test_a_qdrant_outage_is_a_503_that_names_the_server(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once the socket is closed
+    settings = Settings(data_dir=tmp_path, embedder="none", qdrant_url=f"http://127.0.0.1:{port}")
+    with TestClient(create_app(settings)) as c:  # the service starts and says what is wrong
+        r = c.post("/v1/search", json={"query": "高血圧", "mode": "bm25"})
+        assert r.status_code == 503
+        assert f"127.0.0.1:{port}" in r.json()["detail"] and "Traceback" not in r.text
+        assert c.get("/readyz").status_code == 503
+        assert c.get("/healthz").status_code == 200

