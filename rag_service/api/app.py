@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 def _open_state(settings: Settings, metrics: Metrics) -> ServiceState:
     store = open_store(settings)
     embedder = load_embedder(settings.embedder, settings.embed_batch_size)
+    if embedder is not None:
+        embedder.embed_query("起動確認")  # load the model now, not on the first request
     try:
         open_existing(store, embedder)  # IndexMismatchError says to re-index
     except BackendUnavailable as e:  # start anyway: /readyz and every route answer 503 until the store is back
