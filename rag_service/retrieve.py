@@ -111,8 +111,17 @@ class Retriever:
     ) -> list[Hit]:
         r = self.settings.retrieval
         limit = max(top_k, r.prefetch_limit)
-        bm25 = _legs(self.store.search_sparse(sparse, flt, limit)) if sparse.indices and mode != "dense" else {}
-        dn = _legs(self.store.search_dense(dense, flt, limit)) if dense is not None and mode != "bm25" else {}
+        # each leg's own ranking, ids and scores only, so every hit keeps its per-leg evidence
+        bm25 = (
+            _legs(self.store.search_sparse(sparse, flt, limit, with_payload=False))
+            if (sparse.indices and mode != "dense")
+            else {}
+        )
+        dn = (
+            _legs(self.store.search_dense(dense, flt, limit, with_payload=False))
+            if (dense is not None and mode != "bm25")
+            else {}
+        )
         if mode == "bm25" or dense is None:
             fused = self.store.search_sparse(sparse, flt, top_k) if sparse.indices else []
         elif mode == "dense" or not sparse.indices:  # a query of punctuation only has no BM25 terms

@@ -112,9 +112,15 @@ class VectorStore(Protocol):
 
     def edition_counts(self) -> dict[str, int]: ...
 
-    def search_sparse(self, vec: SparseVector, flt: SearchFilter | None, limit: int) -> list[ScoredPoint]: ...
+    def search_sparse(
+        self, vec: SparseVector, flt: SearchFilter | None, limit: int, with_payload: bool = True
+    ) -> list[ScoredPoint]:
+        """`with_payload=False`: ids and scores only (the payload comes back as {}), much cheaper."""
+        ...
 
-    def search_dense(self, vec: Sequence[float], flt: SearchFilter | None, limit: int) -> list[ScoredPoint]: ...
+    def search_dense(
+        self, vec: Sequence[float], flt: SearchFilter | None, limit: int, with_payload: bool = True
+    ) -> list[ScoredPoint]: ...
 
     def search_hybrid(
         self,

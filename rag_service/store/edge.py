@@ -172,14 +172,18 @@ class EdgeStore:
         facet = self._require_shard().facet(qe.FacetRequest(key="edition_key", limit=FACET_LIMIT, exact=True))
         return {str(hit.value): hit.count for hit in facet.hits if hit.count > 0}
 
-    def search_sparse(self, vec: SparseVector, flt: SearchFilter | None, limit: int) -> list[ScoredPoint]:
+    def search_sparse(
+        self, vec: SparseVector, flt: SearchFilter | None, limit: int, with_payload: bool = True
+    ) -> list[ScoredPoint]:
         query = qe.Query.Nearest(_to_sparse(vec), using=SPARSE)
-        return self._query(qe.QueryRequest(limit=limit, query=query, filter=_to_filter(flt), with_payload=True))
+        return self._query(qe.QueryRequest(limit=limit, query=query, filter=_to_filter(flt), with_payload=with_payload))
 
-    def search_dense(self, vec: Sequence[float], flt: SearchFilter | None, limit: int) -> list[ScoredPoint]:
+    def search_dense(
+        self, vec: Sequence[float], flt: SearchFilter | None, limit: int, with_payload: bool = True
+    ) -> list[ScoredPoint]:
         require_dense(self.meta)
         query = qe.Query.Nearest(as_floats(vec), using=DENSE)
-        return self._query(qe.QueryRequest(limit=limit, query=query, filter=_to_filter(flt), with_payload=True))
+        return self._query(qe.QueryRequest(limit=limit, query=query, filter=_to_filter(flt), with_payload=with_payload))
 
     def search_hybrid(
         self,

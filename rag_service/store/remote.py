@@ -155,13 +155,21 @@ class RemoteStore:
             facet = self._client.facet(self.collection, "edition_key", limit=FACET_LIMIT, exact=True)
         return {str(hit.value): hit.count for hit in facet.hits if hit.count > 0}
 
-    def search_sparse(self, vec: SparseVector, flt: SearchFilter | None, limit: int) -> list[ScoredPoint]:
+    def search_sparse(
+        self, vec: SparseVector, flt: SearchFilter | None, limit: int, with_payload: bool = True
+    ) -> list[ScoredPoint]:
         require_open(self.meta)
-        return self._query(query=_to_sparse(vec), using=SPARSE, query_filter=_to_filter(flt), limit=limit)
+        return self._query(
+            query=_to_sparse(vec), using=SPARSE, query_filter=_to_filter(flt), limit=limit, with_payload=with_payload
+        )
 
-    def search_dense(self, vec: Sequence[float], flt: SearchFilter | None, limit: int) -> list[ScoredPoint]:
+    def search_dense(
+        self, vec: Sequence[float], flt: SearchFilter | None, limit: int, with_payload: bool = True
+    ) -> list[ScoredPoint]:
         require_dense(self.meta)
-        return self._query(query=as_floats(vec), using=DENSE, query_filter=_to_filter(flt), limit=limit)
+        return self._query(
+            query=as_floats(vec), using=DENSE, query_filter=_to_filter(flt), limit=limit, with_payload=with_payload
+        )
 
     def search_hybrid(
         self,
@@ -186,9 +194,9 @@ class RemoteStore:
 
     # helpers -----------------------------------------------------------------------------------
 
-    def _query(self, **kwargs: Any) -> list[ScoredPoint]:
+    def _query(self, with_payload: bool = True, **kwargs: Any) -> list[ScoredPoint]:
         with self._guard():
-            response = self._client.query_points(self.collection, with_payload=True, **kwargs)
+            response = self._client.query_points(self.collection, with_payload=with_payload, **kwargs)
         return [ScoredPoint(id=str(p.id), score=p.score, payload=dict(p.payload or {})) for p in response.points]
 
     def _count(self, flt: SearchFilter | None) -> int:

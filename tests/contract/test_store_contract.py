@@ -275,3 +275,14 @@ def test_no_dense_leg(make_store: Any) -> None:
     assert _ids(s.search_sparse(SparseVector((KOUKETSUATSU,), (1.0,)), None, 5)) == [_id(9)]
     with pytest.raises(ValueError, match="no dense leg"):
         s.search_dense([1.0], None, 5)
+
+
+def test_leg_searches_without_payload_give_the_same_ranking(store: VectorStore) -> None:
+    sparse = SparseVector((KOUKETSUATSU,), (1.0,))
+    dense = [1.0, 0.0, 0.0, 0.0]
+    for full, bare in (
+        (store.search_sparse(sparse, None, 10), store.search_sparse(sparse, None, 10, with_payload=False)),
+        (store.search_dense(dense, None, 10), store.search_dense(dense, None, 10, with_payload=False)),
+    ):
+        assert full and [(p.id, round(p.score, 5)) for p in full] == [(p.id, round(p.score, 5)) for p in bare]
+        assert all(p.payload for p in full) and all(p.payload == {} for p in bare)
