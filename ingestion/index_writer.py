@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -226,8 +226,6 @@ def apply_plan(
 
 
 def _updated(current: CatalogEntry, entry: ManifestEntry) -> CatalogEntry:
-    from dataclasses import replace
-
     return replace(
         current,
         title=entry.title,

@@ -7,7 +7,7 @@ what no catalog entry references, so a crash never leaves a half-indexed edition
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
@@ -87,6 +87,3 @@ class Catalog:
         published = {e.source_id: e for e in self.entries.values() if e.published <= day}
         replaced = {e.supersedes for e in published.values() if e.supersedes}
         return sorted(e.edition_key for sid, e in published.items() if sid not in replaced)
-
-    def set_status(self, source_id: str, status: EditionStatus) -> Catalog:
-        return self.with_entry(replace(self.entries[source_id], status=status))

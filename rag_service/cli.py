@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -82,7 +83,7 @@ def ingest(
             if rebuild:
                 _fail(f"`rag serve` (pid {server.pid}) holds the index: stop it before `rag ingest --rebuild`")
             err.print(f"`rag serve` (pid {server.pid}) holds the index: handing the job to it at {server.url}")
-            with bar if isinstance(bar, RichProgress) else _nullctx():
+            with bar if isinstance(bar, RichProgress) else nullcontext():
                 doc = ingest_via_server(server, manifest_path, dry_run, bar)
         else:
             store = open_store(settings)
@@ -93,7 +94,7 @@ def ingest(
                 store.write_catalog(Catalog.empty().to_doc())
             embedder = load_embedder(settings.embedder, settings.embed_batch_size)
             try:
-                with bar if isinstance(bar, RichProgress) else _nullctx():
+                with bar if isinstance(bar, RichProgress) else nullcontext():
                     outcome = run_ingest(settings, store, embedder, manifest_path, bar, dry_run=dry_run)
             finally:
                 store.close()
@@ -111,14 +112,6 @@ def ingest(
         _print_outcome(doc)
     if doc["report"] and doc["report"]["failed"]:
         raise typer.Exit(2)
-
-
-class _nullctx:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 @corpus_app.command("status")
