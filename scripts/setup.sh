@@ -12,9 +12,12 @@ stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-12)-${extras:
 if [ ! -f "$stamp" ]; then
   echo "setup: installing into .venv (extras: ${extras:-none}); the first time takes a few minutes" >&2
   .venv/bin/python -m pip install -q --upgrade pip
+  case ",$extras," in
+    *,dev,*|*,gpu,*)
+      # CPU PyTorch first: any other torch request pulls a multi-GB CUDA build (sentence-transformers needs torch)
+      .venv/bin/python -m pip install -q "torch==2.13.0" ;;
+  esac
   if [ -n "$extras" ]; then
-    # CPU PyTorch first: any other torch request pulls a multi-GB CUDA build (sentence-transformers needs torch)
-    .venv/bin/python -m pip install -q "torch==2.13.0"
     .venv/bin/python -m pip install -q -e ".[$extras]"
   else
     .venv/bin/python -m pip install -q -e .

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -83,7 +84,10 @@ def post_answer(body: AnswerRequest, state: State, llm: LLM) -> AnswerResponse |
         "max_tokens": state.settings.answer.max_tokens,
     }
     if not body.stream:
-        return _answer_out(answer(*args, **kwargs))  # type: ignore[arg-type]
+        t0 = time.perf_counter()
+        result = answer(*args, **kwargs)  # type: ignore[arg-type]
+        state.metrics.observe_stages({"answer": (time.perf_counter() - t0) * 1000})
+        return _answer_out(result)
 
     async def events() -> AsyncIterator[dict[str, str]]:
         try:
@@ -111,6 +115,7 @@ def post_exam(body: ExamRequest, state: State, llm: LLM) -> ExamResponse:
     bad = [k for k in body.choices if len(k) != 1 or not k.isascii() or not k.isalpha()]
     if bad:
         raise HTTPException(422, f"choice keys must be single letters a–e; got {bad}")
+    t0 = time.perf_counter()
     result = exam(
         body.question,
         {k.lower(): v for k, v in body.choices.items()},
@@ -124,6 +129,7 @@ def post_exam(body: ExamRequest, state: State, llm: LLM) -> ExamResponse:
         temperature=a.exam_temperature,
         max_tokens=a.exam_max_tokens,
     )
+    state.metrics.observe_stages({"exam": (time.perf_counter() - t0) * 1000})
     return ExamResponse(
         answer_letters=result.answer_letters, votes=result.votes, citations=_refs(result.citations), raw=result.raw
     )

@@ -161,6 +161,7 @@ def test_exam_votes_and_returns_the_evidence(scripted: tuple[ScriptedLLM, TestCl
     assert [c["number"] for c in body["citations"]] == [1, 2]
     r = client.post("/v1/exam", json={"question": QUESTION, "choices": choices, "votes": 99})
     assert r.status_code == 422 and "RAG_ANSWER__MAX_VOTES" in r.json()["detail"]
+    assert 'rag_stage_seconds_count{stage="exam"} 1.0' in client.get("/metrics").text
 
 
 def test_no_llm_configured_says_what_to_set(index_dir: Path, tmp_path: Path) -> None:
