@@ -17,11 +17,16 @@ from typing import Any
 import pymupdf
 
 from ingestion.normalize import TABLE_SEP, normalize_text, strip_running_lines
+from ingestion.structure import parse_heading
 from rag_service.errors import PdfExtractionError
 from rag_service.types import PageText
 
 _CELL_GAP = 1.0  # a gap wider than this many font sizes between two lines of one row separates table cells
 _PARAGRAPH_GAP = 0.4  # a gap this many font sizes wider than the page's usual line gap is a paragraph break
+_HEADING_SIZE = 1.3  # a short row set this many times larger than the page's body text is a heading
+_TOP_HEADING_SIZE = 1.6  # ... and this many times larger, a top-level one
+_MAX_FONT_HEADING = 30  # characters
+_BULLETS = ("•", "・", "-", "–", "—", "*", "●", "○", "■", "□", "◆", "◇", "▪", "►", "※", "(", "（")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,18 +109,47 @@ def _paragraph_break(prev: _Row, row: _Row, narrow: set[int], leading: float) ->
     return gap < 0 or gap > leading + _PARAGRAPH_GAP * min(row.size, prev.size)
 
 
+def _body_size(rows: list[_Row]) -> float:
+    """The font size most of the page's characters are set in."""
+    weight: dict[float, int] = {}
+    for row in rows:
+        weight[round(row.size, 1)] = weight.get(round(row.size, 1), 0) + len(row.text)
+    return max(weight, key=lambda size: weight[size]) if weight else 0.0
+
+
+def _font_heading(row: _Row, body: float, narrow: set[int]) -> str | None:
+    """A markdown marker for a short row set clearly larger than the body text (an unnumbered heading)."""
+    text = row.text.strip()
+    if row.table or row.blocks & narrow or body <= 0 or not 0 < len(text) <= _MAX_FONT_HEADING:
+        return None
+    if text.endswith(("。", "、", ".", ",", ":", "：")) or text.startswith(_BULLETS) or row.size < _HEADING_SIZE * body:
+        return None
+    if not any(ch.isalpha() for ch in text):  # axis labels and figures in a chart
+        return None
+    return "# " if row.size >= _TOP_HEADING_SIZE * body else "## "
+
+
 def page_raw_text(page: pymupdf.Page) -> str:
-    """The text of one page before normalisation: rows in reading order, a blank line at a paragraph gap."""
+    """The text of one page before normalisation: rows in reading order, a blank line at a paragraph gap.
+
+    A short row set much larger than the body text becomes a markdown heading (`# ` / `## `) on its own paragraph,
+    unless it is already numbered (第N章, 1-1, CQ…), which the structure step recognises by itself.
+    """
     lines = _lines(page)
     narrow = _char_per_line_blocks(lines)
     parts: list[str] = []
     rows = _rows(lines)
     leading = _line_gap(rows)
+    body = _body_size(rows)
     prev: _Row | None = None
     for row in rows:
+        marker = _font_heading(row, body, narrow)
+        if marker and parse_heading(normalize_text(row.text)) is not None:
+            marker = ""  # numbered: keep it as it is, the structure step knows its level
         if prev is not None:
-            parts.append("\n\n" if _paragraph_break(prev, row, narrow, leading) else "\n")
-        parts.append(row.text)
+            brk = bool(marker) or _paragraph_break(prev, row, narrow, leading)
+            parts.append("\n\n" if brk else "\n")
+        parts.append((marker or "") + row.text)
         prev = row
     return "".join(parts)
 

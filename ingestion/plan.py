@@ -10,7 +10,7 @@ from ingestion.manifest import ManifestEntry
 from rag_service.catalog import Catalog, CatalogEntry
 
 # Bump when extraction, normalisation, structure or chunking change what a source turns into.
-PIPELINE_REVISION = 1
+PIPELINE_REVISION = 2  # 2: font-size headings in PDFs
 
 
 def pipeline_fingerprint(max_chars: int, overlap_sentences: int, tokenizer: str, k1: float, b: float) -> str:
