@@ -91,3 +91,51 @@ def test_ingest_while_serving_is_handed_to_the_server(server: tuple[str, dict[st
 
     server_file = Path(env["RAG_DATA_DIR"]) / "server.json"
     assert server_file.exists() and oct(server_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_search_keeps_answering_while_the_server_reindexes(server: tuple[str, dict[str, str]]) -> None:
+    url, env = server
+    assert run_cli(env, "ingest").returncode == 0
+    manifest = Path(env["RAG_MANIFEST"])
+    law = manifest.parent / "laws" / "19dc84fdb0.jsonl"  # 医師法
+    rows = [json.loads(x) for x in law.read_text(encoding="utf-8").splitlines()]
+    law.write_text(
+        "".join(json.dumps({**r, "text": r["text"] + "（改正）"}, ensure_ascii=False) + "\n" for r in rows),
+        encoding="utf-8",
+    )
+
+    proc = subprocess.Popen(
+        [*RAG, "ingest", "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    seen: set[str] = set()
+    statuses: list[int] = []
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and time.monotonic() < deadline:
+        r = httpx.post(f"{url}/v1/search", json={"query": "医師の届出", "top_k": 5}, timeout=30)
+        statuses.append(r.status_code)
+        if r.status_code == 200:
+            laws = [h for h in r.json()["hits"] if h["citation"]["source_id"] == "law-19dc84fdb0"]
+            # an edition is seen whole: all old or all new, never a mix
+            seen.add(
+                "mixed" if len({"改正" in h["text"] for h in laws}) > 1 else str(any("改正" in h["text"] for h in laws))
+            )
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert json.loads(out)["report"]["replaced"] == ["law-19dc84fdb0"]
+    assert statuses and set(statuses) == {200}
+    assert "mixed" not in seen
+    after = httpx.post(f"{url}/v1/search", json={"query": "医師の届出", "top_k": 5}).json()["hits"]
+    assert all("改正" in h["text"] for h in after if h["citation"]["source_id"] == "law-19dc84fdb0")
+
+
+def test_admin_routes_need_the_token(server: tuple[str, dict[str, str]]) -> None:
+    url, _ = server
+    assert httpx.post(f"{url}/v1/admin/ingest", json={}).status_code == 401
+    r = httpx.post(f"{url}/v1/admin/ingest", json={}, headers={"X-Admin-Token": "guess"})
+    assert r.status_code == 401 and "server.json" in r.json()["detail"]
+    assert httpx.get(f"{url}/v1/admin/jobs/x", headers={"X-Admin-Token": "guess"}).status_code == 401
