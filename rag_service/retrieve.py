@@ -110,24 +110,20 @@ class Retriever:
         self, mode: Mode, sparse: SparseVector, dense: list[float] | None, flt: SearchFilter, top_k: int
     ) -> list[Hit]:
         r = self.settings.retrieval
-        limit = max(top_k, r.prefetch_limit)
-        # each leg's own ranking, ids and scores only, so every hit keeps its per-leg evidence
-        bm25 = (
-            _legs(self.store.search_sparse(sparse, flt, limit, with_payload=False))
-            if (sparse.indices and mode != "dense")
-            else {}
-        )
-        dn = (
-            _legs(self.store.search_dense(dense, flt, limit, with_payload=False))
-            if (dense is not None and mode != "bm25")
-            else {}
-        )
+        bm25: dict[str, LegScore] = {}
+        dn: dict[str, LegScore] = {}
         if mode == "bm25" or dense is None:
             fused = self.store.search_sparse(sparse, flt, top_k) if sparse.indices else []
+            bm25 = _legs(fused)
         elif mode == "dense" or not sparse.indices:  # a query of punctuation only has no BM25 terms
             fused = self.store.search_dense(dense, flt, top_k)
+            dn = _legs(fused)
         else:  # one Query API call: both legs prefetched with the filter, fused in the engine
             fused = self.store.search_hybrid(dense, sparse, flt, top_k, r.prefetch_limit, r.fusion, r.rrf_k)
+            # each leg's own ranking (ids and scores only), so every hit keeps its per-leg evidence
+            limit = max(top_k, r.prefetch_limit)
+            bm25 = _legs(self.store.search_sparse(sparse, flt, limit, with_payload=False))
+            dn = _legs(self.store.search_dense(dense, flt, limit, with_payload=False))
         return [
             Hit(
                 chunk=payload_to_chunk(p.payload),
