@@ -36,13 +36,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ingestion.index_writer import IngestReport, index_meta, prepare
+from ingestion.index_writer import IngestReport, catalog_entry, index_meta, prepare
 from ingestion.manifest import Manifest, file_sha256, load_manifest
 from ingestion.plan import content_hash
 from ingestion.progress import NullProgress
@@ -131,26 +130,6 @@ class Base:
     build_s: dict[str, float]
 
 
-def _catalog_entry(chunks: list[Chunk], source_id: str, key: str, chash: str, source: str) -> CatalogEntry:
-    c = chunks[0]
-    return CatalogEntry(
-        source_id=source_id,
-        edition_key=key,
-        content_hash=chash,
-        title=c.title,
-        publisher=c.publisher,
-        edition=c.edition,
-        published=c.published,
-        status=c.status,
-        specialties=c.specialties,
-        supersedes=None,
-        source=source,
-        chunks=len(chunks),
-        pages=1,
-        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
-    )
-
-
 def _embed_cached(embedder: Embedder, texts: list[str], cache: Path) -> tuple[np.ndarray, float, bool]:
     """Vectors of unique `texts`, cached by a hash of the texts and embedder; (vectors, seconds, from cache)."""
     digest = hashlib.sha256("\x1e".join([embedder.id, *texts]).encode()).hexdigest()[:16]
@@ -184,9 +163,7 @@ def load_base(settings: Settings, embedder: Embedder, cache: Path) -> Base:
     vectors = vecs[[row[t] for t in texts]]
     k1, b = settings.bm25.k1, settings.bm25.b
     sparse = [document_vector(t, avgdl, k1, b) for t in tokens]
-    entries = [
-        _catalog_entry(ed.chunks, ed.entry.id, ed.edition_key, ed.content_hash, ed.entry.source) for ed in prepared
-    ]
+    entries = [catalog_entry(ed) for ed in prepared]
     build = {"chunk_tokenize_s": round(chunk_s, 1), "embed_s": round(embed_s, 1), "embed_cached": float(cached)}
     build["unique_texts"] = len(unique)
     return Base(chunks, sparse, tokens, vectors, avgdl, entries, build)
@@ -220,8 +197,10 @@ def catalog_doc(base: Base, size: int) -> dict[str, Any]:
     for r in range(1, replica_count(n, size)):
         count = min(n, size - r * n)
         sid = f"law-copy-r{r}"
-        catalog = catalog.with_entry(_catalog_entry(base.chunks, sid, sid, sid, "replica"))
-        catalog = catalog.with_entry(replace(catalog.entries[sid], chunks=count))
+        template = base.entries[0]
+        catalog = catalog.with_entry(
+            replace(template, source_id=sid, edition_key=sid, content_hash=sid, source="replica", chunks=count)
+        )
     return catalog.to_doc()
 
 

@@ -140,7 +140,8 @@ def _write_edition(
         progress.advance("chunks", len(points))
 
 
-def _catalog_entry(ed: PreparedEdition, manifest: Manifest) -> CatalogEntry:
+def catalog_entry(ed: PreparedEdition) -> CatalogEntry:
+    """The catalog's record of a prepared edition (switched in once its points are written)."""
     e = ed.entry
     return CatalogEntry(
         source_id=e.id,
@@ -194,7 +195,7 @@ def apply_plan(
         _write_edition(store, ed, embedder, settings, progress)
         store.flush()
         old = catalog.entries.get(ed.entry.id)
-        catalog = catalog.with_entry(_catalog_entry(ed, manifest))
+        catalog = catalog.with_entry(catalog_entry(ed))
         store.write_catalog(catalog.to_doc())  # the switch: the new edition becomes visible here
         if old is not None:
             store.delete_editions([old.edition_key])

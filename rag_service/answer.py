@@ -146,6 +146,14 @@ def finish_answer(raw: str, hits: Sequence[Hit]) -> AnswerResult:
     return AnswerResult(parsed.text, citations_for(parsed.used, hits), False, None, list(hits), raw)
 
 
+def _evidence(
+    question: str, retriever: Retriever, top_k: int, filters: Filters | None, min_score: EvidenceThreshold, mode: Mode
+) -> tuple[list[Hit], str | None]:
+    """The numbered sources for a question, and why they are not enough (None when they are)."""
+    hits = retriever.search(question, top_k, mode, filters).hits
+    return hits, evidence_gap(hits, min_score)
+
+
 def answer(
     question: str,
     retriever: Retriever,
@@ -157,8 +165,7 @@ def answer(
     max_tokens: int = 512,
 ) -> AnswerResult:
     """Retrieve, abstain early on weak evidence, otherwise ask the model once (temperature 0) and check it."""
-    hits = retriever.search(question, top_k, mode, filters).hits
-    gap = evidence_gap(hits, min_score)
+    hits, gap = _evidence(question, retriever, top_k, filters, min_score, mode)
     if gap is not None:
         return _abstention(gap, hits)
     raw = llm.complete(build_answer_prompt(question, hits), temperature=0.0, max_tokens=max_tokens)[0]
@@ -180,8 +187,7 @@ def stream_answer(
     For SSE: send each delta as it comes and the final result (cleaned text, citations, abstained) last; a client
     that shows the deltas should replace them with the final text, which has invented markers removed.
     """
-    hits = retriever.search(question, top_k, mode, filters).hits
-    gap = evidence_gap(hits, min_score)
+    hits, gap = _evidence(question, retriever, top_k, filters, min_score, mode)
     if gap is not None:
         yield AnswerDone(_abstention(gap, hits))
         return

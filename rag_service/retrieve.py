@@ -65,6 +65,16 @@ class Retriever:
         self, store: VectorStore, embedder: Embedder | None, settings: Settings, reranker: Reranker | None = None
     ) -> None:
         self.store, self.embedder, self.settings, self.reranker = store, embedder, settings, reranker
+        self._catalog: tuple[object, Catalog] | None = None
+
+    def catalog(self) -> Catalog:
+        """The store's catalog, parsed again only when the store hands back a new document."""
+        doc = self.store.read_catalog()
+        cached = self._catalog
+        if cached is None or cached[0] is not doc:
+            cached = (doc, Catalog.from_doc(doc))
+            self._catalog = cached
+        return cached[1]
 
     def search(
         self,
@@ -84,7 +94,7 @@ class Retriever:
         use_rerank = self.reranker is not None and rerank is not False
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        flt = store_filter(filters or Filters(), Catalog.from_doc(self.store.read_catalog()))
+        flt = store_filter(filters or Filters(), self.catalog())
         sparse = query_vector(tokenize(query))
         timings["tokenize"] = (time.perf_counter() - t0) * 1000
         dense = None

@@ -57,6 +57,7 @@ class EdgeStore:
         self.meta: IndexMeta | None = None
         self._shard: qe.EdgeShard | None = None
         self._lock = threading.Lock()
+        self._catalog_cache: tuple[tuple[int, int, int], dict[str, Any]] | None = None
 
     @property
     def shard_dir(self) -> Path:
@@ -159,10 +160,20 @@ class EdgeStore:
     # reads -------------------------------------------------------------------------------------
 
     def read_catalog(self) -> dict[str, Any] | None:
+        """The catalog document; the same object until the file is replaced (every search reads it: do not mutate)."""
+        try:
+            st = os.stat(self.catalog_path)
+        except FileNotFoundError:
+            return None
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)  # os.replace gives a new inode
+        cached = self._catalog_cache
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
         try:
             doc: dict[str, Any] = json.loads(self.catalog_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
+        self._catalog_cache = (stamp, doc)
         return doc
 
     def count(self, flt: SearchFilter | None = None) -> int:

@@ -141,3 +141,15 @@ def test_catalog_readable_without_open(tmp_path: Path) -> None:
     assert s.read_meta() is None
     s.write_catalog({"active": []})
     assert EdgeStore(tmp_path / "index").read_catalog() == {"active": []}
+
+
+def test_catalog_is_reread_only_when_the_file_is_replaced(tmp_path: Path) -> None:
+    store = EdgeStore(tmp_path)
+    store.write_catalog({"version": 1, "editions": {}})
+    first = store.read_catalog()
+    assert store.read_catalog() is first  # every search reads it: no parse while nothing changed
+    store.write_catalog({"version": 1, "editions": {"a": {}}})
+    assert store.read_catalog() == {"version": 1, "editions": {"a": {}}}
+    other = EdgeStore(tmp_path)  # another process (the CLI) replacing the file is seen too
+    other.write_catalog({"version": 1, "editions": {"b": {}}})
+    assert store.read_catalog() == {"version": 1, "editions": {"b": {}}}
