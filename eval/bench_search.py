@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -48,12 +48,13 @@ from ingestion.progress import NullProgress
 from ingestion.run import current_fingerprint
 from rag_service.catalog import Catalog, CatalogEntry
 from rag_service.dense import Embedder, load_embedder
-from rag_service.ja_text import tokenize
+from rag_service.ja_text import char_bigrams, tokenize
 from rag_service.points import chunk_to_payload, index_text
 from rag_service.retrieve import Filters, Mode, Retriever, store_filter
 from rag_service.settings import Settings
 from rag_service.sparse import average_length, document_vector, query_vector
 from rag_service.store import EdgeStore, RemoteStore, StoredPoint, VectorStore
+from rag_service.store.base import BIGRAM, DENSE, SPARSE, LegQuery
 from rag_service.types import Chunk, SparseVector, stable_chunk_id
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,6 +127,8 @@ class Base:
     tokens: list[list[str]]
     vectors: np.ndarray  # one row per chunk
     avgdl: float
+    bigram: list[SparseVector]
+    bigram_avgdl: float
     entries: list[CatalogEntry]
     build_s: dict[str, float]
 
@@ -163,10 +166,13 @@ def load_base(settings: Settings, embedder: Embedder, cache: Path) -> Base:
     vectors = vecs[[row[t] for t in texts]]
     k1, b = settings.bm25.k1, settings.bm25.b
     sparse = [document_vector(t, avgdl, k1, b) for t in tokens]
+    bigrams = [char_bigrams(t) for t in texts]
+    bigram_avgdl = average_length(bigrams)
+    bigram = [document_vector(g, bigram_avgdl, k1, b) for g in bigrams]
     entries = [catalog_entry(ed) for ed in prepared]
     build = {"chunk_tokenize_s": round(chunk_s, 1), "embed_s": round(embed_s, 1), "embed_cached": float(cached)}
     build["unique_texts"] = len(unique)
-    return Base(chunks, sparse, tokens, vectors, avgdl, entries, build)
+    return Base(chunks, sparse, tokens, vectors, avgdl, bigram, bigram_avgdl, entries, build)
 
 
 def replica_chunk(c: Chunk, r: int) -> Chunk:
@@ -183,7 +189,7 @@ def point_batches(base: Base, size: int) -> Iterator[list[StoredPoint]]:
     for j in range(size):
         r, i = divmod(j, n)
         c = replica_chunk(base.chunks[i], r)
-        batch.append(StoredPoint(c.chunk_id, base.vectors[i], base.sparse[i], chunk_to_payload(c)))
+        batch.append(StoredPoint(c.chunk_id, base.vectors[i], base.sparse[i], chunk_to_payload(c), base.bigram[i]))
         if len(batch) == BATCH:
             yield batch
             batch = []
@@ -214,7 +220,7 @@ def fill(store: VectorStore, base: Base, size: int) -> float:
 
 def build_edge(index_dir: Path, base: Base, embedder: Embedder, size: int) -> dict[str, float]:
     store = EdgeStore(index_dir)
-    store.open(index_meta(embedder, base.avgdl))
+    store.open(index_meta(embedder, base.avgdl, base.bigram_avgdl))
     upsert_s = fill(store, base, size)
     t0 = time.perf_counter()
     store.flush()
@@ -397,7 +403,7 @@ def bench_retriever(
 
 def bench_edge(index_dir: Path, base: Base, embedder: Embedder, settings: Settings) -> dict[str, Any]:
     store = EdgeStore(index_dir)
-    store.open(index_meta(embedder, base.avgdl))
+    store.open(index_meta(embedder, base.avgdl, base.bigram_avgdl))
     try:
         out = bench_retriever(Retriever(store, embedder, settings), QUERIES, max_seconds=120)
         out["engine_only"] = bench_engine(store, embedder, settings)
@@ -407,24 +413,45 @@ def bench_edge(index_dir: Path, base: Base, embedder: Embedder, settings: Settin
 
 
 def bench_engine(store: EdgeStore, embedder: Embedder, settings: Settings) -> dict[str, Any]:
-    """The one store call a mode needs (top-10, catalog filter, payloads), vectors computed beforehand:
-    what the Retriever's per-leg queries, tokenising and embedding add on top."""
+    """The store calls a mode needs (legs in one batch, then the top-10 payloads), vectors computed beforehand:
+    what the Retriever's tokenising, embedding and fusion add on top. `engine_fused` is the engine's own
+    fused query (two legs, DBSF) with payloads, the one call the service made before it fused in its own code."""
     flt = store_filter(Filters(), Catalog.from_doc(store.read_catalog()))
-    vecs = {q: (query_vector(tokenize(q)), embedder.embed_query(q).tolist()) for q in QUERIES}
+    legs = {
+        q: {
+            "bm25": LegQuery(SPARSE, query_vector(tokenize(q))),
+            "bigram": LegQuery(BIGRAM, query_vector(char_bigrams(q))),
+            "dense": LegQuery(DENSE, embedder.embed_query(q).tolist()),
+        }
+        for q in QUERIES
+    }
     r = settings.retrieval
+
+    def batch(q: str, names: Sequence[str], limit: int) -> Any:
+        results = store.search_legs([legs[q][n] for n in names], flt, limit)
+        return store.retrieve([p.id for p in results[0][:TOP_K]])
+
+    hybrid_legs = [n for n, w in r.leg_weights().items() if w > 0]
     calls: dict[str, Callable[[str], Any]] = {
-        "hybrid": lambda q: store.search_hybrid(
-            vecs[q][1], vecs[q][0], flt, TOP_K, r.prefetch_limit, r.fusion, r.rrf_k
+        "hybrid": lambda q: batch(q, hybrid_legs, max(TOP_K, r.prefetch_limit)),
+        "bm25": lambda q: batch(q, ["bm25"], TOP_K),
+        "dense": lambda q: batch(q, ["dense"], TOP_K),
+        "engine_fused": lambda q: store.search_hybrid(
+            cast(list[float], legs[q]["dense"].vector),
+            cast(SparseVector, legs[q]["bm25"].vector),
+            flt,
+            TOP_K,
+            r.prefetch_limit,
+            "dbsf",
+            r.rrf_k,
         ),
-        "bm25": lambda q: store.search_sparse(vecs[q][0], flt, TOP_K),
-        "dense": lambda q: store.search_dense(vecs[q][1], flt, TOP_K),
     }
     return {mode: summarize(time_queries(fn, QUERIES, max_seconds=60)) for mode, fn in calls.items()}
 
 
 def bench_local(base: Base, embedder: Embedder, settings: Settings, size: int, args: argparse.Namespace) -> Any:
     store = RemoteStore(":memory:", None, "bench")
-    store.open(index_meta(embedder, base.avgdl))
+    store.open(index_meta(embedder, base.avgdl, base.bigram_avgdl))
     upsert_s = fill(store, base, size)
     queries = QUERIES[: args.local_queries]
     # brute force: a warm-up query would cost as much as a measured one

@@ -1,102 +1,303 @@
-"""Retrieval quality of the service itself: our index and our Retriever, per mode and fusion setting.
+"""Retrieval quality of the service itself, on the full benchmark corpora, with 95% intervals and paired tests.
 
-    python -m eval.retrieval --data-dir var [--dataset nmle_law|jaqa_wiki] [--out bench-results/retrieval.json]
+    python -m eval.retrieval --dataset jaqa_wiki|nmle_law [--work-dir bench-results/eval] [--out DIR] [--limit N]
 
-`nmle_law` (national-exam questions → the statute articles that decide them, graded qrels) is answered by
-the demo corpus's statute articles: a hit's `unit_id` is the article's `doc_id`; run `rag ingest` on the demo
-manifest first (RAG_DATA_DIR=... rag ingest); the search is limited to the statutes (specialty 法規). For
-`jaqa_wiki`, ingest a `.jsonl` of its passages (`doc_id`, `title`, `text`) as one edition into its own data folder.
-Reports nDCG@10, recall@10, MRR@10 and median ms per query;
-hits are collapsed to units (an article split into several chunks counts once, at its best rank).
+The corpus (all 13,447 jaqa_wiki passages, or all 4,386 statute articles for nmle_law) becomes one `.jsonl`
+edition and goes through the real ingestion path into an index under `--work-dir`, reused while the corpus,
+the pipeline and the embedder are unchanged. Every query goes through the service's Retriever: each leg's
+ranking is fetched once (top 100, one batched engine call), then every fusion configuration is a pure function
+of those rankings (`rag_service.fusion.fuse`, the same code `/v1/search` runs). Hits are collapsed to units
+(a passage or article split into several chunks counts once, at its best rank). A character-bigram BM25 over
+the whole passages (`eval.bigram_baseline`) is computed in the same run as the outside baseline.
+
+Reports graded nDCG@10, Recall@10/100, MRR@10 per configuration and subset, each with a bootstrap 95% interval,
+and a paired randomisation test of each configuration against the best single leg and the bigram baseline.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
-import statistics
-import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval.datasets import load_dataset
-from eval.metrics import mean, mrr_at_k, ndcg_at_k, recall_at_k
+from eval.bigram_baseline import BigramBM25
+from eval.datasets import Passage, RetrievalDataset, load_dataset
+from eval.metrics import mrr_at_k, ndcg_at_k, recall_at_k
+from eval.stats import bootstrap_ci, paired_test
+from ingestion.progress import NullProgress
+from ingestion.run import run_ingest
 from rag_service.dense import load_embedder
-from rag_service.retrieve import Filters, Mode, Retriever
-from rag_service.settings import RetrievalSettings, Settings
+from rag_service.fusion import FusionMethod, fuse
+from rag_service.query_kind import sub_queries
+from rag_service.retrieve import LEGS, Filters, Retriever, store_filter
+from rag_service.settings import Settings
 from rag_service.store import open_store
+
+DEPTH = 100  # each leg's ranking depth (recall@100 needs it)
+Rankings = dict[str, list[tuple[str, float]]]
 
 
 @dataclass(frozen=True)
-class Config:
+class FusionConfig:
     name: str
-    mode: Mode
-    fusion: str = "rrf"
-    rrf_k: int = 60
+    method: FusionMethod
+    weights: Mapping[str, float]
+    rrf_k: float = 2.0
 
 
-CONFIGS = [
-    Config("bm25 (fugashi)", "bm25"),
-    Config("dense", "dense"),
-    Config("hybrid rrf k=60", "hybrid", "rrf", 60),
-    Config("hybrid rrf k=2", "hybrid", "rrf", 2),
-    Config("hybrid dbsf (default)", "hybrid", "dbsf"),
-]
+def default_configs(settings: Settings) -> list[FusionConfig]:
+    """The service's configured hybrid, the engine's old default (DBSF of BM25 and dense) and RRF for reference."""
+    r = settings.retrieval
+    return [
+        FusionConfig("hybrid (configured default)", r.fusion, r.leg_weights(), r.rrf_k),
+        FusionConfig("dbsf bm25+dense (old default)", "dbsf", {"bm25": 1, "dense": 1}),
+        FusionConfig("rrf2 bm25+dense", "rrf", {"bm25": 1, "dense": 1}),
+        FusionConfig("rrf60 bm25+dense", "rrf", {"bm25": 1, "dense": 1}, 60),
+    ]
 
 
-def evaluate(settings: Settings, dataset: str, k: int = 10) -> dict[str, Any]:
-    ds = load_dataset(dataset)
+def grid_configs() -> list[FusionConfig]:
+    """One weight per leg (BM25 fixed at 1) on a small grid, for each fusion method: what the defaults were chosen
+    from. Keep the grid small: held-out queries decide, and every extra knob is a chance to fit the dev set."""
+    configs = []
+    for method, k in (("dbsf", 2.0), ("convex", 2.0), ("rrf", 2.0), ("rrf", 60.0)):
+        for wg in (0.0, 0.5, 0.75, 1.0, 1.5):
+            for wd in (0.0, 0.1, 0.2, 0.35, 0.5, 1.0):
+                if wd == 0 and wg == 0:
+                    continue
+                label = method if method != "rrf" else f"rrf{k:g}"
+                weights: dict[str, float] = {"bm25": 1.0, "bigram": wg, "dense": wd}
+                configs.append(FusionConfig(f"{label} bm25 1 bigram {wg:g} dense {wd:g}", method, weights, k))  # type: ignore[arg-type]
+    return configs
+
+
+def corpus_digest(ds: RetrievalDataset) -> str:
+    h = hashlib.sha256()
+    for p in ds.corpus:
+        h.update("\x1f".join((p.doc_id, p.title, p.text)).encode())
+        h.update(b"\x1e")
+    return h.hexdigest()[:12]
+
+
+def editions_of(ds: RetrievalDataset) -> dict[str, list[Passage]]:
+    """Edition title → passages. The statutes are one edition per law (as the demo corpus and a librarian would
+    ingest them: the law's name heads every chunk); jaqa_wiki's passages are one edition."""
+    if ds.name != "nmle_law":
+        return {"Wikipedia": list(ds.corpus)}
+    laws: dict[str, list[Passage]] = {}
+    for p in ds.corpus:
+        laws.setdefault(p.title.split(" ", 1)[0], []).append(p)
+    return laws
+
+
+def build_index(ds: RetrievalDataset, settings: Settings, work_dir: Path) -> Settings:
+    """The corpus as `.jsonl` editions through the real ingestion path; reused when nothing changed."""
+    chars = settings.chunking.max_chars
+    folder = work_dir / f"{ds.name}-{settings.embedder}-{chars}-{corpus_digest(ds)}"
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["editions:"]
+    for i, (title, passages) in enumerate(sorted(editions_of(ds).items())):
+        source = folder / f"part-{i:03d}.jsonl"
+        if not source.exists():
+            rows = ({"doc_id": p.doc_id, "title": p.title, "text": p.text} for p in passages)
+            source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        lines += [
+            f"- id: part-{i:03d}",
+            f"  title: {json.dumps(title, ensure_ascii=False)}",
+            "  publisher: benchmark",
+            "  edition: '1'",
+            "  published: '2024-01-01'",
+            "  status: current",
+            f"  source: {source.name}",
+        ]
+    manifest = folder / "manifest.yaml"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings = settings.model_copy(update={"data_dir": folder / "var", "manifest": manifest})
+    store = open_store(settings)
+    try:
+        run_ingest(settings, store, load_embedder(settings.embedder), manifest, NullProgress(), via="eval")
+    finally:
+        store.close()
+    return settings
+
+
+def collect_rankings(ds: RetrievalDataset, settings: Settings, exam_style: bool) -> tuple[dict[str, Any], str]:
+    """Per query: each leg's top-DEPTH chunk ranking (plus the exam-style per-option rankings), and chunk → unit."""
     store = open_store(settings)
     meta = store.read_meta()
     if meta is None:
-        raise SystemExit(f"no index under {settings.data_dir}: run `rag ingest` first")
+        raise SystemExit(f"no index under {settings.data_dir}")
     embedder = load_embedder(meta.embedder_id)
     from ingestion.index_writer import index_meta
 
     store.open(index_meta(embedder, meta.avgdl))
-    results: dict[str, Any] = {"dataset": dataset, "queries": len(ds.queries), "embedder": meta.embedder_id}
-    # the benchmark's corpus is the statutes: search them only (case reports and guidelines would take slots)
-    filters = Filters(specialties=["法規"]) if dataset == "nmle_law" else Filters()
+    retriever = Retriever(store, embedder, settings)
+    flt = store_filter(Filters(), retriever.catalog())
+    unit_of: dict[str, str] = {}
+    per_query: dict[str, Any] = {}
     try:
-        for cfg in CONFIGS:
-            if cfg.mode != "bm25" and embedder is None:
-                continue
-            retrieval = RetrievalSettings(fusion=cfg.fusion, rrf_k=cfg.rrf_k)
-            retriever = Retriever(store, embedder, settings.model_copy(update={"retrieval": retrieval}))
-            ndcg, rec, mrr, ms = [], [], [], []
-            for q in ds.queries:
-                t0 = time.perf_counter()
-                hits = retriever.search(q.text[:2000], 3 * k, cfg.mode, filters).hits
-                ms.append((time.perf_counter() - t0) * 1000)
-                # an article longer than one chunk comes back once per chunk: rank units, first chunk wins
-                ranked = list(dict.fromkeys(h.chunk.unit_id or h.chunk.chunk_id for h in hits))[:k]
-                qrels = ds.qrels.get(q.query_id, {})
-                ndcg.append(ndcg_at_k(ranked, qrels, k))
-                rec.append(recall_at_k(ranked, qrels, k))
-                mrr.append(mrr_at_k(ranked, qrels, k))
-            results[cfg.name] = {
-                f"ndcg@{k}": round(mean(ndcg), 3),
-                f"recall@{k}": round(mean(rec), 3),
-                f"mrr@{k}": round(mean(mrr), 3),
-                "ms_median": round(statistics.median(ms), 1),
-            }
+        for q in ds.queries:
+            entry: dict[str, Rankings] = {"plain": retriever.leg_rankings(q.text[:2000], LEGS, flt, DEPTH)}
+            if exam_style:
+                entry["exam"] = retriever.leg_rankings(sub_queries(q.text[:2000], "exam"), LEGS, flt, DEPTH)
+            ids = {pid for kind in entry.values() for ranked in kind.values() for pid, _ in ranked}
+            missing = [pid for pid in ids if pid not in unit_of]
+            for p in store.retrieve(missing):
+                unit_of[p.id] = str(p.payload.get("unit_id") or p.id)
+            per_query[q.query_id] = entry
     finally:
         store.close()
-    return results
+    return {"queries": per_query, "unit_of": unit_of}, meta.embedder_id
+
+
+def to_units(ranked: Sequence[tuple[str, float]], unit_of: Mapping[str, str]) -> list[str]:
+    return list(dict.fromkeys(unit_of.get(pid, pid) for pid, _ in ranked))
+
+
+def score_rows(units: Sequence[str], qrels: Mapping[str, int]) -> dict[str, float]:
+    return {
+        "ndcg@10": ndcg_at_k(units, qrels, 10),
+        "recall@10": recall_at_k(units, qrels, 10),
+        "recall@100": recall_at_k(units, qrels, 100),
+        "mrr@10": mrr_at_k(units, qrels, 10),
+    }
+
+
+def systems(
+    configs: Sequence[FusionConfig], exam_style: bool, prefetch: int
+) -> dict[str, Callable[[dict[str, Rankings]], Any]]:
+    """Name → function of one query's cached rankings giving a (chunk id, score) ranking."""
+    out: dict[str, Callable[[dict[str, Rankings]], Any]] = {}
+    for leg in LEGS:
+        out[f"{leg} leg"] = _leg_getter(leg)
+    kinds = ["plain", "exam"] if exam_style else ["plain"]
+    for kind in kinds:
+        for cfg in configs:
+            label = cfg.name if kind == "plain" else f"exam-style {cfg.name}"
+            out[label] = _fuser(kind, cfg, prefetch)
+    return out
+
+
+def _leg_getter(leg: str) -> Callable[[dict[str, Rankings]], Any]:
+    return lambda e: e["plain"].get(leg, [])
+
+
+def _fuser(kind: str, cfg: FusionConfig, prefetch: int) -> Callable[[dict[str, Rankings]], Any]:
+    """What `/v1/search` does: each leg's top `prefetch` (RAG_RETRIEVAL__PREFETCH_LIMIT), fused."""
+    return lambda e: fuse(
+        {leg: ranked[:prefetch] for leg, ranked in e[kind].items()}, cfg.method, cfg.weights, cfg.rrf_k
+    )
+
+
+def evaluate(
+    ds: RetrievalDataset, cache: dict[str, Any], configs: Sequence[FusionConfig], exam_style: bool, prefetch: int = 50
+) -> dict[str, Any]:
+    unit_of = cache["unit_of"]
+    per_system: dict[str, list[dict[str, float]]] = {}
+    for name, fn in systems(configs, exam_style, prefetch).items():
+        per_system[name] = [
+            score_rows(to_units(fn(cache["queries"][q.query_id]), unit_of), ds.qrels.get(q.query_id, {}))
+            for q in ds.queries
+        ]
+    baseline = BigramBM25([p.doc_id for p in ds.corpus], [p.indexed_text for p in ds.corpus])
+    per_system["bigram BM25 baseline (passages)"] = [
+        score_rows([d for d, _ in baseline.search(q.text[:2000], DEPTH)], ds.qrels.get(q.query_id, {}))
+        for q in ds.queries
+    ]
+    subsets: dict[str, list[int]] = {"all": list(range(len(ds.queries)))}
+    if any(q.medical for q in ds.queries) and not all(q.medical for q in ds.queries):
+        subsets["medical"] = [i for i, q in enumerate(ds.queries) if q.medical]
+        subsets["non-medical"] = [i for i, q in enumerate(ds.queries) if not q.medical]
+    return {"per_system": per_system, "subsets": subsets}
+
+
+def summarise(result: dict[str, Any], metric: str = "ndcg@10") -> dict[str, Any]:
+    per_system, subsets = result["per_system"], result["subsets"]
+    legs = [f"{leg} leg" for leg in LEGS if f"{leg} leg" in per_system]
+    out: dict[str, Any] = {}
+    for subset, idx in subsets.items():
+        vals = {name: [rows[i][metric] for i in idx] for name, rows in per_system.items()}
+        best_leg = max(legs, key=lambda n: sum(vals[n]))
+        table = {}
+        for name, v in vals.items():
+            ci = bootstrap_ci(v, seed=0)
+            vs_leg = paired_test(v, vals[best_leg], seed=0)
+            vs_base = paired_test(v, vals["bigram BM25 baseline (passages)"], seed=0)
+            rows = per_system[name]
+            others = {m: round(sum(rows[i][m] for i in idx) / max(len(idx), 1), 3) for m in rows[0]}
+            table[name] = {
+                metric: round(ci.mean, 4),
+                "ci95": [round(ci.low, 4), round(ci.high, 4)],
+                "vs_best_leg": {"diff": round(vs_leg.mean_diff, 4), "p": round(vs_leg.p_value, 4)},
+                "vs_bigram_baseline": {"diff": round(vs_base.mean_diff, 4), "p": round(vs_base.p_value, 4)},
+                **{m: x for m, x in others.items() if m != metric},
+            }
+        out[subset] = {"n": len(idx), "best_leg": best_leg, "systems": table}
+    return out
+
+
+def markdown(summary: dict[str, Any], title: str, metric: str = "ndcg@10") -> str:
+    lines = [f"## {title}", ""]
+    for subset, block in summary.items():
+        lines += [
+            f"### {subset} ({block['n']} queries; best single leg: {block['best_leg']})",
+            "",
+            f"| system | {metric} | 95% CI | Δ best leg (p) | Δ bigram baseline (p) | R@10 | R@100 | MRR@10 |",
+            "|---|---:|---|---:|---:|---:|---:|---:|",
+        ]
+        ranked = sorted(block["systems"].items(), key=lambda kv: -kv[1][metric])
+        for name, row in ranked:
+            lo, hi = row["ci95"]
+            d1, d2 = row["vs_best_leg"], row["vs_bigram_baseline"]
+            lines.append(
+                f"| {name} | {row[metric]:.3f} | {lo:.3f}–{hi:.3f} | {d1['diff']:+.3f} ({d1['p']:.3f}) | "
+                f"{d2['diff']:+.3f} ({d2['p']:.3f}) | {row['recall@10']:.3f} | {row['recall@100']:.3f} | "
+                f"{row['mrr@10']:.3f} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", type=Path, required=True)
-    ap.add_argument("--dataset", default="nmle_law")
-    ap.add_argument("--out", type=Path)
+    ap.add_argument("--dataset", default="nmle_law", choices=["nmle_law", "jaqa_wiki"])
+    ap.add_argument("--work-dir", type=Path, default=Path("bench-results/eval"))
+    ap.add_argument("--out", type=Path, default=None, help="folder for report.json / report.md")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N queries (smoke runs)")
+    ap.add_argument("--embedder", default=None, help="RAG_EMBEDDER for the index (default: the setting)")
+    ap.add_argument("--grid", action="store_true", help="also every configuration of the weight grid")
+    ap.add_argument("--chunk-chars", type=int, default=None, help="RAG_CHUNKING__MAX_CHARS for the index")
     args = ap.parse_args()
-    result = evaluate(Settings(data_dir=args.data_dir), args.dataset)
-    print(json.dumps(result, ensure_ascii=False, indent=2))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    settings = Settings()
+    if args.embedder:
+        settings = settings.model_copy(update={"embedder": args.embedder})
+    if args.chunk_chars:
+        chunking = settings.chunking.model_copy(update={"max_chars": args.chunk_chars})
+        settings = settings.model_copy(update={"chunking": chunking})
+    ds = load_dataset(args.dataset)
+    if args.limit:
+        ds = RetrievalDataset(ds.name, ds.corpus, ds.queries[: args.limit], ds.qrels, ds.note)
+    settings = build_index(ds, settings, args.work_dir)
+    exam_style = args.dataset == "nmle_law"
+    cache_path = settings.data_dir.parent / f"rankings-{len(ds.queries)}.json"
+    if cache_path.exists():
+        cache, embedder_id = json.loads(cache_path.read_text(encoding="utf-8")), settings.embedder
+    else:
+        cache, embedder_id = collect_rankings(ds, settings, exam_style)
+        cache_path.write_text(json.dumps(cache, ensure_ascii=False), encoding="utf-8")
+    configs = default_configs(settings) + (grid_configs() if args.grid else [])
+    summary = summarise(evaluate(ds, cache, configs, exam_style, settings.retrieval.prefetch_limit))
+    title = f"{ds.name}: {len(ds.corpus)} passages, {len(ds.queries)} dev queries, embedder {embedder_id}"
+    md = markdown(summary, title)
+    print(md)
+    out = args.out or settings.data_dir.parent
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps({"title": title, "summary": summary}, ensure_ascii=False, indent=1))
+    (out / "report.md").write_text(md, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from ingestion.sources import read_source
 from rag_service.catalog import Catalog, CatalogEntry
 from rag_service.dense import Embedder
 from rag_service.errors import SourceError
-from rag_service.ja_text import tokenize, tokenizer_id
+from rag_service.ja_text import char_bigrams, tokenize, tokenizer_id
 from rag_service.points import chunk_to_payload, index_text, metadata_payload
 from rag_service.settings import Settings
 from rag_service.sparse import average_length, document_vector
@@ -41,6 +41,7 @@ class PreparedEdition:
     chunks: list[Chunk]
     tokens: list[list[str]]
     pages: int
+    bigram_lengths: list[int] = field(default_factory=list)  # for the bigram leg's avgdl (bigrams are cheap to redo)
 
 
 @dataclass
@@ -88,8 +89,10 @@ def prepare(
             report.failed[entry.id] = f"{manifest.source_path(entry)}: no text to index"
             progress.advance("documents")
             continue
-        tokens = [tokenize(index_text(c)) for c in chunks]
-        prepared.append(PreparedEdition(entry, chash, key, chunks, tokens, doc.pages))
+        texts = [index_text(c) for c in chunks]
+        tokens = [tokenize(t) for t in texts]
+        bigram_lengths = [len(char_bigrams(t)) for t in texts]
+        prepared.append(PreparedEdition(entry, chash, key, chunks, tokens, doc.pages, bigram_lengths))
         progress.total("pages", doc.pages)
         progress.advance("pages", doc.pages)
         progress.total("chunks", len(chunks))
@@ -97,23 +100,30 @@ def prepare(
     return prepared
 
 
-def index_meta(embedder: Embedder | None, avgdl: float) -> IndexMeta:
+def index_meta(embedder: Embedder | None, avgdl: float, bigram_avgdl: float = 0.0) -> IndexMeta:
     return IndexMeta(
         embedder_id=embedder.id if embedder else "none",
         dim=embedder.dim if embedder else 0,
         tokenizer=tokenizer_id(),
         avgdl=avgdl,
+        bigram_avgdl=bigram_avgdl,
     )
 
 
-def _points(ed: PreparedEdition, embedder: Embedder | None, avgdl: float, settings: Settings) -> list[StoredPoint]:
+def _mean(values: Sequence[int]) -> float:
+    return sum(values) / len(values) if values else 1.0
+
+
+def _points(ed: PreparedEdition, embedder: Embedder | None, meta: IndexMeta, settings: Settings) -> list[StoredPoint]:
     texts = [index_text(c) for c in ed.chunks]
     vectors = embedder.embed_documents(texts) if embedder else None
+    k1, b = settings.bm25.k1, settings.bm25.b
     return [
         StoredPoint(
             id=c.chunk_id,
             dense=None if vectors is None else vectors[i].tolist(),
-            sparse=document_vector(ed.tokens[i], avgdl, settings.bm25.k1, settings.bm25.b),
+            sparse=document_vector(ed.tokens[i], meta.avgdl, k1, b),
+            bigram=document_vector(char_bigrams(texts[i]), meta.bigram_avgdl, k1, b),
             payload=chunk_to_payload(c),
         )
         for i, c in enumerate(ed.chunks)
@@ -134,7 +144,7 @@ def _write_edition(
             ed.tokens[start : start + batch],
             ed.pages,
         )
-        points = _points(part, embedder, store.meta.avgdl, settings)
+        points = _points(part, embedder, store.meta, settings)
         for i in range(0, len(points), UPSERT_BATCH):
             store.upsert(points[i : i + UPSERT_BATCH])
         progress.advance("chunks", len(points))
@@ -184,8 +194,12 @@ def apply_plan(
     catalog = Catalog.from_doc(store.read_catalog())
     prepared = prepare(manifest, plan.ingest, settings, progress, report)
     existing = store.read_meta()
-    avgdl = existing.avgdl if existing else average_length(t for ed in prepared for t in ed.tokens)
-    wanted = index_meta(embedder, avgdl)
+    if existing:
+        avgdl, bigram_avgdl = existing.avgdl, existing.bigram_avgdl
+    else:
+        avgdl = average_length(t for ed in prepared for t in ed.tokens)
+        bigram_avgdl = _mean([n for ed in prepared for n in ed.bigram_lengths])
+    wanted = index_meta(embedder, avgdl, bigram_avgdl)
     if store.meta is None:
         store.open(wanted)
     else:  # the serving process already holds the store open

@@ -17,19 +17,10 @@ Choices (the same function runs on index text and query text):
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 
+from rag_service.ja_text import JP_CHAR_RE, SPACES_BETWEEN_JP, normalize_chars
 from rag_service.types import PageText
-
-_JP = "\u3001-\u303f\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-JP_CHAR_RE = re.compile(f"[{_JP}]")
-_SPACES_BETWEEN_JP = re.compile(f"(?<=[{_JP}]) +(?=[{_JP}])")
-
-_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u0336"), "-")
-_TILDES = dict.fromkeys(map(ord, "\u301c\uff5e\u223c\u3030"), "~")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_SPACE_RUN = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 _SENTENCE_END = ("。", "!", "?")
 _CLOSING = (")", "」", "』", "】", "〕", "〉", "》")  # a closing bracket after 。 belongs to the sentence
@@ -48,14 +39,6 @@ _HEADING_START = re.compile(f"(?:{_HEADING})")
 _BLOCK_START = re.compile(f"(?:{_HEADING}|{_LABEL}|[・●○■□◆◇▶►•※◎]\\s*\\S)")
 _LABEL_ONLY = re.compile(f"{_LABEL}\\s*[:]?$")
 _SHORT_HEADING = 30
-
-
-def normalize_chars(s: str) -> str:
-    """Code-point normalisation only (no line joining): NFKC, dashes, tildes, spaces, invisible characters."""
-    s = s.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE).translate(_DASHES)
-    s = unicodedata.normalize("NFKC", s).translate(_TILDES)
-    lines = (_SPACE_RUN.sub(" ", line).strip() for line in s.split("\n"))
-    return "\n".join(_SPACES_BETWEEN_JP.sub("", line) for line in lines)
 
 
 def is_japanese(ch: str) -> bool:
@@ -112,7 +95,7 @@ def join_wrapped_lines(s: str) -> str:
 
 def normalize_text(s: str) -> str:
     """Normalise extracted text for indexing and for queries (see the module docstring for every rule)."""
-    return _SPACES_BETWEEN_JP.sub("", join_wrapped_lines(normalize_chars(s))).strip()
+    return SPACES_BETWEEN_JP.sub("", join_wrapped_lines(normalize_chars(s))).strip()
 
 
 # --- running headers, footers and page numbers -------------------------------------------------------------

@@ -164,7 +164,7 @@ def corpus_status(
 def search(
     query: Annotated[str, typer.Argument(help="What to look for (Japanese text).")],
     top_k: Annotated[int, typer.Option("--top-k", "-k")] = 5,
-    mode: Annotated[str, typer.Option(help="hybrid | bm25 | dense")] = "hybrid",
+    mode: Annotated[str, typer.Option(help="hybrid | bm25 | bigram | dense")] = "hybrid",
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """What a query finds (for librarians checking the index). Uses the server when one holds the index."""

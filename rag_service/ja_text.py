@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import re
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -14,6 +15,15 @@ TOKENIZER_REVISION = "v1"
 _DROP_POS1 = ("補助記号,", "空白,")  # prefixes of the raw feature string: 3x faster than parsing `feature.pos1`
 _local = threading.local()
 
+JP_CHARS = "\u3001-\u303f\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+JP_CHAR_RE = re.compile(f"[{JP_CHARS}]")
+SPACES_BETWEEN_JP = re.compile(f"(?<=[{JP_CHARS}]) +(?=[{JP_CHARS}])")
+
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u0336"), "-")
+_TILDES = dict.fromkeys(map(ord, "\u301c\uff5e\u223c\u3030"), "~")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACE_RUN = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
 
 def tokenizer_id() -> str:
     """What the index records about the analyser (a mismatch means re-index)."""
@@ -22,9 +32,34 @@ def tokenizer_id() -> str:
     return f"fugashi-{fv}/unidic-lite-{dv}/nfkc-lower-{TOKENIZER_REVISION}"
 
 
+def normalize_chars(s: str) -> str:
+    """Code-point normalisation only (no line joining): NFKC, dashes, tildes, spaces, invisible characters."""
+    s = s.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE).translate(_DASHES)
+    s = unicodedata.normalize("NFKC", s).translate(_TILDES)
+    lines = (_SPACE_RUN.sub(" ", line).strip() for line in s.split("\n"))
+    return "\n".join(SPACES_BETWEEN_JP.sub("", line) for line in lines)
+
+
 def normalize_for_search(text: str) -> str:
     """NFKC (full-width digits and Latin, Kangxi radicals) and lower case (HbA1c == HBA1C)."""
     return unicodedata.normalize("NFKC", text).lower()
+
+
+def normalize_query(text: str) -> str:
+    """A query as the index text was normalised (`２型` → `2型`, dashes and tildes folded), for every leg."""
+    return normalize_chars(text)
+
+
+def char_bigrams(text: str) -> list[str]:
+    """Overlapping character pairs of the normalised text, white space dropped (`2型糖` → `2型`, `型糖`).
+
+    The second lexical leg: it needs no dictionary, so it matches compounds and names that the morphological
+    analyser splits differently in the query and the document. A one-character text gives that character.
+    """
+    chars = "".join(normalize_for_search(text).split())
+    if len(chars) < 2:
+        return [chars] if chars else []
+    return [chars[i : i + 2] for i in range(len(chars) - 1)]
 
 
 def _tagger() -> fugashi.Tagger:

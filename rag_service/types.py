@@ -127,5 +127,6 @@ class Hit:
     chunk: Chunk
     bm25: LegScore | None = None
     dense: LegScore | None = None
+    bigram: LegScore | None = None
     fused: LegScore | None = None
     rerank: LegScore | None = None

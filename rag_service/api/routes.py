@@ -97,9 +97,13 @@ def search(body: SearchRequest, state: State) -> SearchResponse:
         raise HTTPException(422, f"top_k {top_k} is over the limit of {r.max_top_k} (RAG_RETRIEVAL__MAX_TOP_K)")
     if not state.index_ready():
         raise HTTPException(503, "the index is empty: run `rag ingest` first")
-    result = state.retriever.search(body.query, top_k, body.mode, filters_from(body.filters), rerank=body.rerank)
+    result = state.retriever.search(
+        body.query, top_k, body.mode, filters_from(body.filters), rerank=body.rerank, query_kind=body.query_kind
+    )
     state.metrics.observe_stages(result.timings_ms)
-    return SearchResponse(hits=[HitOut.from_hit(h) for h in result.hits], timings_ms=result.timings_ms)
+    return SearchResponse(
+        hits=[HitOut.from_hit(h) for h in result.hits], timings_ms=result.timings_ms, query_kind=result.query_kind
+    )
 
 
 @v1.get("/documents", response_model=DocumentsResponse, tags=["corpus"])

@@ -26,9 +26,16 @@ class SearchRequest(BaseModel):
 
     query: str = Field(min_length=1, description="Japanese (or any) text to search for.")
     top_k: int | None = Field(None, ge=1, description="Number of hits (default and maximum in settings).")
-    mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
+    mode: Literal["hybrid", "bm25", "bigram", "dense"] = Field(
+        "hybrid", description="`hybrid` fuses every leg with a weight (RAG_RETRIEVAL__WEIGHT_*); or one leg alone."
+    )
     filters: SearchFilters = Field(default_factory=SearchFilters)
     rerank: bool | None = Field(None, description="Cross-encoder rerank: default on when RAG_RERANKER is set.")
+    query_kind: Literal["auto", "plain", "exam"] = Field(
+        "auto",
+        description="`exam`: a question stem with option lines (a: …) is searched as its whole without 「…はどれか」 "
+        "and as stem + each option, merged; `auto` detects such a question; `plain` searches the text as it is.",
+    )
 
 
 class LegScoreOut(BaseModel):
@@ -67,7 +74,13 @@ class HitOut(BaseModel):
     def from_hit(cls, hit: Hit) -> HitOut:
         c = hit.chunk
         rec = c.recommendation
-        legs = {"bm25": hit.bm25, "dense": hit.dense, "fused": hit.fused, "rerank": hit.rerank}
+        legs = {
+            "bm25": hit.bm25,
+            "bigram": hit.bigram,
+            "dense": hit.dense,
+            "fused": hit.fused,
+            "rerank": hit.rerank,
+        }
         return cls(
             chunk_id=c.chunk_id,
             text=c.text,
@@ -93,6 +106,7 @@ class HitOut(BaseModel):
 class SearchResponse(BaseModel):
     hits: list[HitOut]
     timings_ms: dict[str, float]
+    query_kind: Literal["plain", "exam"] = Field(description="How the query was searched (see the request field).")
 
 
 class EditionOut(BaseModel):
@@ -133,7 +147,7 @@ class AnswerRequest(BaseModel):
 
     question: str = Field(min_length=1, description="The question, in Japanese.")
     top_k: int | None = Field(None, ge=1, description="Sources given to the model (default RAG_ANSWER__TOP_K).")
-    mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
+    mode: Literal["hybrid", "bm25", "bigram", "dense"] = "hybrid"
     filters: SearchFilters = Field(default_factory=SearchFilters)
     stream: bool = Field(False, description="Server-sent events: `delta` events, then one `done` event.")
 

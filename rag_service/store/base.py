@@ -1,8 +1,10 @@
 """The `VectorStore` protocol and the value types both backends share.
 
-One collection holds both retrieval legs: a dense named vector `dense` (cosine) and a sparse named
-vector `bm25` with the IDF modifier (the engine computes IDF; documents carry BM25 term-frequency
-weights, queries 1.0 per unique term). Sparse term ids are 32-bit unsigned ints.
+One collection holds every retrieval leg: a dense named vector `dense` (cosine) and two sparse named
+vectors with the IDF modifier, `bm25` (fugashi tokens) and `bigram` (character bigrams); the engine
+computes IDF, documents carry BM25 term-frequency weights, queries 1.0 per unique term. Sparse term ids
+are 32-bit unsigned ints. A search fetches all its legs in one batched engine call (ids and scores only),
+fuses them in `rag_service.fusion`, then reads the payloads of the few fused hits by id.
 
 Payload fields the store indexes and filters on: `edition_key`, `source_id`, `status` (keywords),
 `specialties` (a list of keywords) and `published` (an ISO date string such as "2025-03-01",
@@ -21,6 +23,8 @@ from rag_service.types import SparseVector
 
 DENSE = "dense"
 SPARSE = "bm25"
+BIGRAM = "bigram"
+SPARSE_VECTORS = (SPARSE, BIGRAM)
 KEYWORD_FIELDS = ("edition_key", "source_id", "status", "specialties")
 DATETIME_FIELDS = ("published",)
 FACET_LIMIT = 100_000  # more editions than any corpus will hold
@@ -35,7 +39,8 @@ class IndexMeta:
     dim: int  # 0: no dense leg (embedder `none`)
     tokenizer: str  # "fugashi-unidic-lite/nfkc-v1"
     avgdl: float  # BM25 average document length (tokens) the document weights were computed with
-    schema_version: int = 1
+    bigram_avgdl: float = 0.0  # the same for the character-bigram leg
+    schema_version: int = 2  # 2: the `bigram` sparse leg
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,6 +57,7 @@ class StoredPoint:
     dense: Sequence[float] | None
     sparse: SparseVector
     payload: dict[str, Any]  # JSON-able
+    bigram: SparseVector | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,14 @@ class ScoredPoint:
     id: str
     score: float
     payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LegQuery:
+    """One leg of a search: the named vector to search (`dense`, `bm25`, `bigram`) and the query vector."""
+
+    using: str
+    vector: SparseVector | Sequence[float]
 
 
 @dataclass(frozen=True)
@@ -122,6 +136,14 @@ class VectorStore(Protocol):
         self, vec: Sequence[float], flt: SearchFilter | None, limit: int, with_payload: bool = True
     ) -> list[ScoredPoint]: ...
 
+    def search_legs(self, legs: Sequence[LegQuery], flt: SearchFilter | None, limit: int) -> list[list[ScoredPoint]]:
+        """Every leg in one batched engine call, ids and scores only (payload {}): one list per leg, in order."""
+        ...
+
+    def retrieve(self, ids: Sequence[str]) -> list[ScoredPoint]:
+        """The points with these ids and their payloads (score 0.0), in the order asked; missing ids are skipped."""
+        ...
+
     def search_hybrid(
         self,
         dense: Sequence[float],
@@ -132,7 +154,8 @@ class VectorStore(Protocol):
         fusion: Fusion,
         rrf_k: int,
     ) -> list[ScoredPoint]:
-        """One Query API call: prefetch dense and sparse (each filtered), then fuse."""
+        """One Query API call: prefetch dense and sparse (each filtered), then fuse in the engine. The service
+        fuses in its own code (`search_legs` + `rag_service.fusion`); this stays as the engine's reference."""
         ...
 
     def read_catalog(self) -> dict[str, Any] | None: ...

@@ -27,13 +27,16 @@ import qdrant_edge as qe
 
 from rag_service.errors import IndexMismatchError, StoreLockedError
 from rag_service.store.base import (
+    BIGRAM,
     DATETIME_FIELDS,
     DENSE,
     FACET_LIMIT,
     KEYWORD_FIELDS,
     SPARSE,
+    SPARSE_VECTORS,
     Fusion,
     IndexMeta,
+    LegQuery,
     ScoredPoint,
     SearchFilter,
     StoredPoint,
@@ -196,6 +199,25 @@ class EdgeStore:
         query = qe.Query.Nearest(as_floats(vec), using=DENSE)
         return self._query(qe.QueryRequest(limit=limit, query=query, filter=_to_filter(flt), with_payload=with_payload))
 
+    def search_legs(self, legs: Sequence[LegQuery], flt: SearchFilter | None, limit: int) -> list[list[ScoredPoint]]:
+        if not legs:
+            return []
+        f = _to_filter(flt)
+        requests = [
+            qe.QueryRequest(limit=limit, query=qe.Query.Nearest(_leg_vector(leg), using=leg.using), filter=f)
+            for leg in legs
+        ]
+        if any(leg.using == DENSE for leg in legs):
+            require_dense(self.meta)
+        results = self._require_shard().query_batch(qe.QueryBatchRequest(requests))
+        return [[ScoredPoint(id=str(h.id), score=h.score, payload={}) for h in hits] for hits in results]
+
+    def retrieve(self, ids: Sequence[str]) -> list[ScoredPoint]:
+        if not ids:
+            return []
+        records = self._require_shard().retrieve(list(ids), True, False)
+        return [ScoredPoint(id=str(r.id), score=0.0, payload=dict(r.payload or {})) for r in records]
+
     def search_hybrid(
         self,
         dense: Sequence[float],
@@ -252,7 +274,7 @@ def _load_or_create(shard_dir: Path, meta: IndexMeta, create: bool) -> qe.EdgeSh
 
 
 def _edge_config(meta: IndexMeta) -> qe.EdgeConfig:
-    sparse = {SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)}
+    sparse = {name: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf) for name in SPARSE_VECTORS}
     if meta.dim == 0:
         return qe.EdgeConfig(sparse_vectors=sparse)
     dense = {DENSE: qe.EdgeVectorParams(size=meta.dim, distance=qe.Distance.Cosine)}
@@ -268,9 +290,15 @@ def _no_meta_error(meta_path: Path) -> IndexMismatchError:
 
 def _to_point(p: StoredPoint) -> qe.Point:
     vector: dict[str, Any] = {SPARSE: _to_sparse(p.sparse)}
+    if p.bigram is not None:
+        vector[BIGRAM] = _to_sparse(p.bigram)
     if p.dense is not None:
         vector[DENSE] = as_floats(p.dense)
     return qe.Point(p.id, vector, p.payload)
+
+
+def _leg_vector(leg: LegQuery) -> Any:
+    return _to_sparse(leg.vector) if isinstance(leg.vector, SparseVector) else as_floats(leg.vector)
 
 
 def _to_sparse(vec: SparseVector) -> qe.SparseVector:

@@ -20,13 +20,16 @@ from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedR
 
 from rag_service.errors import BackendUnavailable, IndexMismatchError, RagError
 from rag_service.store.base import (
+    BIGRAM,
     DATETIME_FIELDS,
     DENSE,
     FACET_LIMIT,
     KEYWORD_FIELDS,
     SPARSE,
+    SPARSE_VECTORS,
     Fusion,
     IndexMeta,
+    LegQuery,
     ScoredPoint,
     SearchFilter,
     StoredPoint,
@@ -171,6 +174,30 @@ class RemoteStore:
             query=as_floats(vec), using=DENSE, query_filter=_to_filter(flt), limit=limit, with_payload=with_payload
         )
 
+    def search_legs(self, legs: Sequence[LegQuery], flt: SearchFilter | None, limit: int) -> list[list[ScoredPoint]]:
+        require_open(self.meta)
+        if not legs:
+            return []
+        if any(leg.using == DENSE for leg in legs):
+            require_dense(self.meta)
+        f = _to_filter(flt)
+        requests = [
+            m.QueryRequest(query=_leg_vector(leg), using=leg.using, filter=f, limit=limit, with_payload=False)
+            for leg in legs
+        ]
+        with self._guard():
+            responses = self._client.query_batch_points(self.collection, requests=requests)
+        return [[ScoredPoint(id=str(p.id), score=p.score, payload={}) for p in r.points] for r in responses]
+
+    def retrieve(self, ids: Sequence[str]) -> list[ScoredPoint]:
+        require_open(self.meta)
+        if not ids:
+            return []
+        with self._guard():
+            records = self._client.retrieve(self.collection, list(ids), with_payload=True)
+        by_id = {str(r.id): r for r in records}
+        return [ScoredPoint(id=i, score=0.0, payload=dict(by_id[i].payload or {})) for i in ids if i in by_id]
+
     def search_hybrid(
         self,
         dense: Sequence[float],
@@ -214,7 +241,7 @@ class RemoteStore:
         self._client.create_collection(
             self.collection,
             vectors_config=dense,
-            sparse_vectors_config={SPARSE: m.SparseVectorParams(modifier=m.Modifier.IDF)},
+            sparse_vectors_config={name: m.SparseVectorParams(modifier=m.Modifier.IDF) for name in SPARSE_VECTORS},
             metadata={META_KEY: meta.to_dict()},
         )
 
@@ -249,9 +276,15 @@ class RemoteStore:
 
 def _to_point(p: StoredPoint) -> m.PointStruct:
     vector: dict[str, Any] = {SPARSE: _to_sparse(p.sparse)}
+    if p.bigram is not None:
+        vector[BIGRAM] = _to_sparse(p.bigram)
     if p.dense is not None:
         vector[DENSE] = as_floats(p.dense)
     return m.PointStruct(id=p.id, vector=vector, payload=p.payload)
+
+
+def _leg_vector(leg: LegQuery) -> m.SparseVector | list[float]:
+    return _to_sparse(leg.vector) if isinstance(leg.vector, SparseVector) else as_floats(leg.vector)
 
 
 def _to_sparse(vec: SparseVector) -> m.SparseVector:

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from rag_service.errors import IndexMismatchError
+from rag_service.fusion import fuse
 from rag_service.store import EdgeStore, IndexMeta, RemoteStore, SearchFilter, StoredPoint, VectorStore
+from rag_service.store.base import BIGRAM, DENSE, SPARSE, LegQuery
 from rag_service.types import SparseVector
 
 META = IndexMeta(embedder_id="test4", dim=4, tokenizer="fugashi-unidic-lite/nfkc-v1", avgdl=12.5)
@@ -286,3 +288,69 @@ def test_leg_searches_without_payload_give_the_same_ranking(store: VectorStore) 
     ):
         assert full and [(p.id, round(p.score, 5)) for p in full] == [(p.id, round(p.score, 5)) for p in bare]
         assert all(p.payload for p in full) and all(p.payload == {} for p in bare)
+
+
+def test_search_legs_one_batch_equals_the_single_leg_searches(store: VectorStore) -> None:
+    sparse = SparseVector((TOUNYOUBYOU, YAKUBUTSU), (1.0, 1.0))
+    dense = [0.0, 0.9, 0.1, 0.0]
+    flt = SearchFilter(statuses=["current"])
+    legs = store.search_legs([LegQuery(SPARSE, sparse), LegQuery(DENSE, dense)], flt, 10)
+    alone = [store.search_sparse(sparse, flt, 10, with_payload=False), store.search_dense(dense, flt, 10, False)]
+    assert [[(p.id, round(p.score, 5)) for p in leg] for leg in legs] == [
+        [(p.id, round(p.score, 5)) for p in leg] for leg in alone
+    ]
+    assert all(p.payload == {} for leg in legs for p in leg)
+    assert store.search_legs([], flt, 10) == []
+
+
+def test_retrieve_keeps_the_order_asked_and_skips_missing(store: VectorStore) -> None:
+    got = store.retrieve([_id(3), _id(99), _id(1)])
+    assert [p.id for p in got] == [_id(3), _id(1)]
+    assert got[0].payload["text"] == "２型糖尿病の薬物療法"
+    assert store.retrieve([]) == []
+
+
+def test_bigram_leg_is_its_own_sparse_vector(make_store: Any) -> None:
+    s = make_store()
+    s.open(META)
+    s.upsert(
+        [
+            StoredPoint(
+                _id(1),
+                [1.0, 0.0, 0.0, 0.0],
+                SparseVector((1,), (1.0,)),
+                {"edition_key": "e"},
+                bigram=SparseVector((7,), (1.0,)),
+            ),
+            StoredPoint(
+                _id(2),
+                [0.0, 1.0, 0.0, 0.0],
+                SparseVector((7,), (1.0,)),
+                {"edition_key": "e"},
+                bigram=SparseVector((1,), (1.0,)),
+            ),
+        ]
+    )
+    bm25, bigram = s.search_legs(
+        [LegQuery(SPARSE, SparseVector((7,), (1.0,))), LegQuery(BIGRAM, SparseVector((7,), (1.0,)))], None, 5
+    )
+    assert [p.id for p in bm25] == [_id(2)]
+    assert [p.id for p in bigram] == [_id(1)]
+
+
+@pytest.mark.parametrize("method", ["rrf", "dbsf"])
+def test_our_fusion_ranks_as_the_engine_does(store: VectorStore, method: Any) -> None:
+    """`rag_service.fusion` over the legs of one batch = the engine's fused Query API call, same ranking."""
+    queries = [
+        ([0.5, 0.5, 0.5, 0.5], SparseVector((KOUKETSUATSU, TOUNYOUBYOU, YAKUBUTSU, SHINDAN), (1.0, 0.7, 0.4, 0.2))),
+        ([0.0, 0.9, 0.1, 0.0], SparseVector((TOUNYOUBYOU, YAKUBUTSU), (1.0, 1.0))),
+        ([0.2, 0.1, 0.0, 0.9], SparseVector((KOUKETSUATSU, SHINDAN), (1.0, 1.0))),
+    ]
+    for dense, sparse in queries:
+        engine = store.search_hybrid(dense, sparse, None, 10, 10, method, 2)
+        legs = store.search_legs([LegQuery(DENSE, dense), LegQuery(SPARSE, sparse)], None, 10)
+        ours = fuse(
+            {"dense": [(p.id, p.score) for p in legs[0]], "bm25": [(p.id, p.score) for p in legs[1]]}, method, rrf_k=2
+        )
+        assert [pid for pid, _ in ours] == _ids(engine)
+        assert [round(s, 4) for _, s in ours] == [round(p.score, 4) for p in engine]
