@@ -32,7 +32,8 @@ from ingestion.progress import NullProgress
 from ingestion.run import run_ingest
 from rag_service.dense import load_embedder
 from rag_service.fusion import FusionMethod, fuse
-from rag_service.query_kind import sub_queries
+from rag_service.query_kind import resolve_kind, sub_queries
+from rag_service.rerank import load_reranker
 from rag_service.retrieve import LEGS, Filters, Retriever, store_filter
 from rag_service.settings import Settings
 from rag_service.store import open_store
@@ -135,15 +136,21 @@ def collect_rankings(ds: RetrievalDataset, settings: Settings, exam_style: bool)
     from ingestion.index_writer import index_meta
 
     store.open(index_meta(embedder, meta.avgdl))
-    retriever = Retriever(store, embedder, settings)
+    reranker = load_reranker(settings.reranker)
+    retriever = Retriever(store, embedder, settings, reranker)
     flt = store_filter(Filters(), retriever.catalog())
     unit_of: dict[str, str] = {}
     per_query: dict[str, Any] = {}
     try:
         for q in ds.queries:
             entry: dict[str, Rankings] = {"plain": retriever.leg_rankings(q.text[:2000], LEGS, flt, DEPTH)}
-            if exam_style:
+            auto = resolve_kind(q.text[:2000], "auto")
+            entry["auto"] = {auto: []}  # the kind /v1/search picks for this text (query_kind=auto)
+            if exam_style or auto == "exam":
                 entry["exam"] = retriever.leg_rankings(sub_queries(q.text[:2000], "exam"), LEGS, flt, DEPTH)
+            if reranker is not None:  # the configured hybrid, then the cross-encoder over its top RERANK_TOP_N
+                hits = retriever.search(q.text[:2000], settings.retrieval.rerank_top_n, rerank=True).hits
+                entry["rerank"] = {"hits": [(h.chunk.chunk_id, h.rerank.score if h.rerank else 0.0) for h in hits]}
             ids = {pid for kind in entry.values() for ranked in kind.values() for pid, _ in ranked}
             missing = [pid for pid in ids if pid not in unit_of]
             for p in store.retrieve(missing):
@@ -174,6 +181,11 @@ def systems(
     out: dict[str, Callable[[dict[str, Rankings]], Any]] = {}
     for leg in LEGS:
         out[f"{leg} leg"] = _leg_getter(leg)
+    out["hybrid+rerank (RAG_RERANKER)"] = lambda e: e["rerank"]["hits"] if "rerank" in e else []
+    default = configs[0]  # the configured hybrid, on the query kind /v1/search picks by itself
+    out["DEFAULT: /v1/search hybrid, query_kind auto"] = lambda e: _fuser(
+        "exam" if "exam" in e.get("auto", {}) else "plain", default, prefetch
+    )(e)
     kinds = ["plain", "exam"] if exam_style else ["plain"]
     for kind in kinds:
         for cfg in configs:
@@ -198,7 +210,10 @@ def evaluate(
 ) -> dict[str, Any]:
     unit_of = cache["unit_of"]
     per_system: dict[str, list[dict[str, float]]] = {}
+    has_rerank = any("rerank" in e for e in cache["queries"].values())
     for name, fn in systems(configs, exam_style, prefetch).items():
+        if "rerank" in name and not has_rerank:
+            continue
         per_system[name] = [
             score_rows(to_units(fn(cache["queries"][q.query_id]), unit_of), ds.qrels.get(q.query_id, {}))
             for q in ds.queries
@@ -283,7 +298,8 @@ def main() -> None:
         ds = RetrievalDataset(ds.name, ds.corpus, ds.queries[: args.limit], ds.qrels, ds.note)
     settings = build_index(ds, settings, args.work_dir)
     exam_style = args.dataset == "nmle_law"
-    cache_path = settings.data_dir.parent / f"rankings-{len(ds.queries)}.json"
+    rr = "-rerank" if settings.reranker else ""
+    cache_path = settings.data_dir.parent / f"rankings-{len(ds.queries)}{rr}.json"
     if cache_path.exists():
         cache, embedder_id = json.loads(cache_path.read_text(encoding="utf-8")), settings.embedder
     else:

@@ -90,16 +90,42 @@ def test_specialty_filter(client: TestClient) -> None:
     assert none == []
 
 
-@pytest.mark.parametrize("mode", ["hybrid", "bm25", "dense"])
+@pytest.mark.parametrize("mode", ["hybrid", "bm25", "bigram", "dense"])
 def test_modes_keep_their_leg_scores(client: TestClient, mode: str) -> None:
     hits = search(client, query="医師の応招義務", top_k=5, mode=mode)
     assert hits
     legs = set(hits[0]["scores"])
     assert "fused" in legs
-    if mode == "bm25":
-        assert "dense" not in legs
-    if mode == "dense":
-        assert "bm25" not in legs
+    if mode == "hybrid":  # every leg with a weight is searched, and the top hit is found by more than one
+        assert len(legs & {"bm25", "bigram", "dense"}) >= 2
+    else:
+        assert legs - {"fused"} == {mode}
+        assert hits[0]["scores"][mode]["rank"] == 1
+
+
+def test_full_width_query_meets_the_nfkc_index_in_every_leg(client: TestClient) -> None:
+    """`２型` in a query is normalised as the index text was (`2型`): the same hits in every leg."""
+    for mode in ("bm25", "bigram", "dense"):
+        half = search(client, query="2型糖尿病の血糖コントロール目標", top_k=5, mode=mode)
+        full = search(client, query="２型糖尿病の血糖コントロール目標", top_k=5, mode=mode)
+        assert [h["chunk_id"] for h in half] == [h["chunk_id"] for h in full], mode
+        assert [h["scores"][mode]["score"] for h in half] == pytest.approx([h["scores"][mode]["score"] for h in full])
+
+
+EXAM = (
+    "異状死体を検案した医師の届出先はどれか。\n"
+    "a: 保健所長\nb: 市町村長\nc: 所轄警察署\nd: 都道府県知事\ne: 厚生労働大臣"
+)
+
+
+def test_exam_question_is_searched_per_option_and_says_so(client: TestClient) -> None:
+    r = client.post("/v1/search", json={"query": EXAM, "top_k": 5})
+    assert r.status_code == 200 and r.json()["query_kind"] == "exam"
+    sections = [h["citation"]["section_path"][-1] for h in r.json()["hits"]]
+    assert any(s.startswith("医師法 第二十一条") for s in sections), sections
+    plain = client.post("/v1/search", json={"query": EXAM, "top_k": 5, "query_kind": "plain"})
+    assert plain.json()["query_kind"] == "plain"
+    assert client.post("/v1/search", json={"query": "高血圧の降圧目標"}).json()["query_kind"] == "plain"
 
 
 def test_request_limits_name_the_limit(client: TestClient) -> None:
