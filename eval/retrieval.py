@@ -306,7 +306,8 @@ def main() -> None:
         cache, embedder_id = collect_rankings(ds, settings, exam_style)
         cache_path.write_text(json.dumps(cache, ensure_ascii=False), encoding="utf-8")
     configs = default_configs(settings) + (grid_configs() if args.grid else [])
-    summary = summarise(evaluate(ds, cache, configs, exam_style, settings.retrieval.prefetch_limit))
+    result = evaluate(ds, cache, configs, exam_style, settings.retrieval.prefetch_limit)
+    summary = summarise(result)
     title = f"{ds.name}: {len(ds.corpus)} passages, {len(ds.queries)} dev queries, embedder {embedder_id}"
     md = markdown(summary, title)
     print(md)
@@ -314,6 +315,10 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps({"title": title, "summary": summary}, ensure_ascii=False, indent=1))
     (out / "report.md").write_text(md, encoding="utf-8")
+    with (out / "per_query.jsonl").open("w", encoding="utf-8") as f:  # one row per query: every system's scores
+        for i, q in enumerate(ds.queries):
+            row = {name: rows[i]["ndcg@10"] for name, rows in result["per_system"].items()}
+            f.write(json.dumps({"query_id": q.query_id, "ndcg@10": row}, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
