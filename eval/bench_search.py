@@ -512,7 +512,7 @@ def _cell(d: dict[str, Any], *path: str) -> str:
 def markdown(result: dict[str, Any]) -> str:
     conc = result["args"]["concurrency"]
     lines = [
-        f"| chunks | mode | HTTP p50 ms | HTTP p95 ms | HTTP req/s (c={conc}) | server tokenize / embed / search ms "
+        f"| chunks | mode | HTTP p50 ms | HTTP p95 ms | HTTP req/s (c={conc}) | server tokenize / embed / legs / fuse / fetch ms "
         "| in-process Retriever (EdgeStore) p50 ms | one engine call p50 ms | qdrant-client local p50 ms "
         "| bm25s p50 ms |",
         "|---:|---|---:|---:|---:|---|---:|---:|---:|---:|",
@@ -521,7 +521,7 @@ def markdown(result: dict[str, Any]) -> str:
         for mode in MODES:
             h = run["http"][mode]
             t = h["server_timings_ms_median"]
-            server_t = " / ".join(_cell(t, k) for k in ("tokenize", "embed", "search"))
+            server_t = " / ".join(_cell(t, k) for k in ("tokenize", "embed", "legs", "fuse", "fetch"))
             local = _cell(run["qdrant_client_local"], mode, "p50_ms")
             local_n = _cell(run["qdrant_client_local"], mode, "n")
             bm25s_p50 = _cell(run["bm25s"], "bm25", "p50_ms") if mode == "bm25" else "–"
