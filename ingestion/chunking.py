@@ -118,13 +118,7 @@ def chunk_section(
         chunks.append(
             Chunk(
                 edition_key=edition_key,
-                source_id=edition.source_id,
-                title=edition.title,
-                publisher=edition.publisher,
-                edition=edition.edition,
-                published=edition.published,
-                status=edition.status,
-                specialties=edition.specialties,
+                edition=edition,
                 page_start=p0,
                 page_end=p1,
                 section_path=section.path,

@@ -27,7 +27,7 @@ from rag_service.settings import Settings
 from rag_service.sparse import average_length, document_vector
 from rag_service.store import IndexMeta, StoredPoint, VectorStore
 from rag_service.store.base import check_meta
-from rag_service.types import Chunk, EditionStatus
+from rag_service.types import Chunk
 
 log = logging.getLogger(__name__)
 UPSERT_BATCH = 256
@@ -152,19 +152,11 @@ def _write_edition(
 
 def catalog_entry(ed: PreparedEdition) -> CatalogEntry:
     """The catalog's record of a prepared edition (switched in once its points are written)."""
-    e = ed.entry
     return CatalogEntry(
-        source_id=e.id,
+        edition=ed.entry.to_edition(),
         edition_key=ed.edition_key,
         content_hash=ed.content_hash,
-        title=e.title,
-        publisher=e.publisher,
-        edition=e.edition,
-        published=e.published,
-        status=e.status,
-        specialties=e.specialties,
-        supersedes=e.supersedes,
-        source=str(Path(e.source)),
+        source=str(Path(ed.entry.source)),
         chunks=len(ed.chunks),
         pages=ed.pages,
         ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -218,10 +210,10 @@ def apply_plan(
             report.added.append(ed.entry.id)
         report.chunks_written += len(ed.chunks)
 
-    for entry, changes in plan.update_metadata:
+    for entry, changed in plan.update_metadata:
         current = catalog.entries[entry.id]
-        store.set_payload(current.edition_key, metadata_payload(changes))
-        catalog = catalog.with_entry(_updated(current, entry))
+        store.set_payload(current.edition_key, metadata_payload(entry.to_edition(), changed))
+        catalog = catalog.with_entry(replace(current, edition=entry.to_edition()))
         store.write_catalog(catalog.to_doc())
         report.metadata_updated.append(entry.id)
 
@@ -238,16 +230,3 @@ def apply_plan(
     if report.changed:
         store.optimize()
     return report
-
-
-def _updated(current: CatalogEntry, entry: ManifestEntry) -> CatalogEntry:
-    return replace(
-        current,
-        title=entry.title,
-        publisher=entry.publisher,
-        edition=entry.edition,
-        published=entry.published,
-        status=EditionStatus(entry.status),
-        specialties=entry.specialties,
-        supersedes=entry.supersedes,
-    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import fields
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -42,18 +43,9 @@ class ManifestEntry(BaseModel):
         return v
 
     def to_edition(self) -> Edition:
-        return Edition(
-            source_id=self.id,
-            title=self.title,
-            publisher=self.publisher,
-            edition=self.edition,
-            published=self.published,
-            status=self.status,
-            specialties=self.specialties,
-            supersedes=self.supersedes,
-            license=self.license,
-            redistributable=self.redistributable,
-        )
+        """The citation metadata of this entry: every `Edition` field by name (`id` is the source id)."""
+        named = {f.name: getattr(self, f.name) for f in fields(Edition) if f.name != "source_id"}
+        return Edition(source_id=self.id, **named)
 
 
 class Manifest(BaseModel):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from ingestion.manifest import ManifestEntry
 from rag_service.catalog import Catalog, CatalogEntry
+from rag_service.types import Edition
 
 # Bump when extraction, normalisation, structure or chunking change what a source turns into.
 PIPELINE_REVISION = 2  # 2: font-size headings in PDFs
@@ -33,17 +34,10 @@ def edition_key(source_id: str, content_hash_: str) -> str:
     return f"{source_id}@{content_hash_[:16]}"
 
 
-_METADATA_FIELDS = ("title", "publisher", "edition", "published", "status", "specialties", "supersedes")
-
-
 def metadata_changes(entry: ManifestEntry, current: CatalogEntry) -> dict[str, object]:
-    """Citation fields whose value in the manifest differs from what the index holds."""
-    changes: dict[str, object] = {}
-    for name in _METADATA_FIELDS:
-        new, old = getattr(entry, name), getattr(current, name)
-        if new != old:
-            changes[name] = new
-    return changes
+    """Citation fields whose value in the manifest differs from what the index holds: name → new value."""
+    new, old = entry.to_edition(), current.edition
+    return {f.name: getattr(new, f.name) for f in fields(Edition) if getattr(new, f.name) != getattr(old, f.name)}
 
 
 @dataclass(frozen=True)

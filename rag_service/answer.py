@@ -83,7 +83,7 @@ def _pages(hit: Hit) -> str:
 def format_source(number: int, hit: Hit) -> str:
     """`[n] title（edition）p.x ／ section > path`, the recommendation when there is one, then the text."""
     c = hit.chunk
-    head = f"[{number}] {c.title}（{c.edition}）{_pages(hit)}"
+    head = f"[{number}] {c.edition.title}（{c.edition.edition}）{_pages(hit)}"
     if c.section_path:
         head += " ／ " + " > ".join(c.section_path)
     lines = [head]

@@ -7,49 +7,44 @@ what no catalog entry references, so a crash never leaves a half-indexed edition
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from rag_service.types import EditionStatus
+from rag_service.types import Edition, EditionStatus
 
 CATALOG_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
 class CatalogEntry:
-    source_id: str
+    """One active edition: its `Edition` (by reference) and what ingestion made of it."""
+
+    edition: Edition
     edition_key: str
     content_hash: str
-    title: str
-    publisher: str
-    edition: str
-    published: date
-    status: EditionStatus
-    specialties: tuple[str, ...]
-    supersedes: str | None
     source: str
     chunks: int
     pages: int
     ingested_at: str
 
+    @property
+    def source_id(self) -> str:
+        return self.edition.source_id
+
+    @property
+    def status(self) -> EditionStatus:
+        return self.edition.status
+
     def to_doc(self) -> dict[str, Any]:
-        doc = asdict(self)
-        doc["published"] = self.published.isoformat()
-        doc["status"] = self.status.value
-        doc["specialties"] = list(self.specialties)
-        return doc
+        """Flat, as catalog.json has always been: the edition's fields, then the entry's own."""
+        own = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "edition"}
+        return {**self.edition.to_doc(), **own}
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> CatalogEntry:
-        return cls(
-            **{
-                **doc,
-                "published": date.fromisoformat(doc["published"]),
-                "status": EditionStatus(doc["status"]),
-                "specialties": tuple(doc.get("specialties", ())),
-            }
-        )
+        own = {f.name: doc[f.name] for f in fields(cls) if f.name != "edition"}
+        return cls(edition=Edition.from_doc(doc), **own)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +79,6 @@ class Catalog:
 
     def keys_as_of(self, day: date) -> list[str]:
         """Editions in force on `day`: published by then and not yet superseded by an edition published by then."""
-        published = {e.source_id: e for e in self.entries.values() if e.published <= day}
-        replaced = {e.supersedes for e in published.values() if e.supersedes}
+        published = {e.source_id: e for e in self.entries.values() if e.edition.published <= day}
+        replaced = {e.edition.supersedes for e in published.values() if e.edition.supersedes}
         return sorted(e.edition_key for sid, e in published.items() if sid not in replaced)

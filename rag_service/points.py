@@ -2,52 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from dataclasses import asdict
 from typing import Any
 
-from rag_service.types import Chunk, EditionStatus, Recommendation
+from rag_service.types import Chunk, Edition, Recommendation
 
 
 def index_text(chunk: Chunk) -> str:
     """What BM25 and the embedder see: the guideline title and section path give the body its context."""
-    head = " ".join((chunk.title, *chunk.section_path))
+    head = " ".join((chunk.edition.title, *chunk.section_path))
     return f"{head}\n{chunk.text}"
 
 
 def chunk_to_payload(chunk: Chunk) -> dict[str, Any]:
+    """The one place a chunk is flattened for the store: the edition's fields at the top level (the store filters
+    on `source_id`, `status`, `specialties`, `published`), then the chunk's own."""
     rec = chunk.recommendation
     return {
+        **chunk.edition.to_doc(),
         "chunk_id": chunk.chunk_id,
         "edition_key": chunk.edition_key,
-        "source_id": chunk.source_id,
-        "title": chunk.title,
-        "publisher": chunk.publisher,
-        "edition": chunk.edition,
-        "published": chunk.published.isoformat(),
-        "status": chunk.status.value,
-        "specialties": list(chunk.specialties),
         "page_start": chunk.page_start,
         "page_end": chunk.page_end,
         "section_path": list(chunk.section_path),
         "unit_id": chunk.unit_id,
         "text": chunk.text,
-        "recommendation": None
-        if rec is None
-        else {"cq": rec.cq, "text": rec.text, "strength": rec.strength, "certainty": rec.certainty},
+        "recommendation": None if rec is None else asdict(rec),
     }
 
 
 def payload_to_chunk(payload: dict[str, Any]) -> Chunk:
+    """The one place a stored payload becomes a chunk again."""
     rec = payload.get("recommendation")
     return Chunk(
         edition_key=payload["edition_key"],
-        source_id=payload["source_id"],
-        title=payload["title"],
-        publisher=payload["publisher"],
-        edition=payload["edition"],
-        published=date.fromisoformat(payload["published"]),
-        status=EditionStatus(payload["status"]),
-        specialties=tuple(payload.get("specialties") or ()),
+        edition=Edition.from_doc(payload),
         page_start=int(payload["page_start"]),
         page_end=int(payload["page_end"]),
         section_path=tuple(payload.get("section_path") or ()),
@@ -58,18 +48,7 @@ def payload_to_chunk(payload: dict[str, Any]) -> Chunk:
     )
 
 
-def metadata_payload(changes: dict[str, object]) -> dict[str, Any]:
+def metadata_payload(edition: Edition, changed: Iterable[str]) -> dict[str, Any]:
     """Payload fields to overwrite on an edition's points when only its manifest metadata changed."""
-    out: dict[str, Any] = {}
-    for name, value in changes.items():
-        if name == "supersedes":
-            continue  # lives in the catalog only
-        if isinstance(value, date):
-            out[name] = value.isoformat()
-        elif isinstance(value, EditionStatus):
-            out[name] = value.value
-        elif isinstance(value, tuple):
-            out[name] = list(value)
-        else:
-            out[name] = value
-    return out
+    doc = edition.to_doc()
+    return {name: doc[name] for name in changed}

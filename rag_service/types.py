@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 
 class EditionStatus(StrEnum):
@@ -28,18 +32,58 @@ class Recommendation:
 
 @dataclass(frozen=True, slots=True)
 class Edition:
-    """One guideline edition as the manifest declares it: the only source of citation metadata."""
+    """One guideline edition as the manifest declares it: the only source of citation metadata.
+
+    Carried by reference (in every `Chunk` and catalog entry); turned into JSON in `to_doc` and read back in
+    `from_doc` only, generically over its fields, so a new citation field is declared here, in the manifest entry
+    and in the API's `EditionFields`, and nowhere else.
+    """
 
     source_id: str
     title: str
     publisher: str
-    edition: str
+    edition: str  # the edition label, e.g. "2025年版"
     published: date
     status: EditionStatus
     specialties: tuple[str, ...] = ()
     supersedes: str | None = None
     license: str | None = None
     redistributable: bool = False
+
+    def to_doc(self) -> dict[str, Any]:
+        """JSON-able fields (dates ISO, statuses by value, tuples as lists): the payload and catalog layout."""
+        return {f.name: _to_json(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Edition:
+        """Read back what `to_doc` wrote; fields a document lacks (written by an older version) take defaults."""
+        hints = typing.get_type_hints(cls)
+        return cls(**{f.name: _from_json(hints[f.name], doc[f.name]) for f in fields(cls) if f.name in doc})
+
+
+def _to_json(value: object) -> object:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _from_json(hint: Any, value: Any) -> Any:
+    """Convert one JSON value to the field's declared type (date, enum, tuple; optional ones may be None)."""
+    if value is None:
+        return None
+    if isinstance(hint, types.UnionType):
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    if hint is date:
+        return date.fromisoformat(value)
+    if isinstance(hint, type) and issubclass(hint, StrEnum):
+        return hint(value)
+    if typing.get_origin(hint) is tuple:
+        return tuple(value)
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,16 +113,10 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """A retrievable piece of an edition with everything a citation needs."""
+    """A retrievable piece of an edition with everything a citation needs: its `Edition` by reference."""
 
     edition_key: str  # "<source_id>@<content hash>": what the catalog activates
-    source_id: str
-    title: str
-    publisher: str
-    edition: str
-    published: date
-    status: EditionStatus
-    specialties: tuple[str, ...]
+    edition: Edition
     page_start: int
     page_end: int
     section_path: tuple[str, ...]
@@ -89,11 +127,9 @@ class Chunk:
 
     def __post_init__(self) -> None:
         if not self.chunk_id:
-            object.__setattr__(
-                self,
-                "chunk_id",
-                stable_chunk_id(self.source_id, self.edition, self.page_start, self.page_end, self.text, self.unit_id),
-            )
+            ed = self.edition
+            cid = stable_chunk_id(ed.source_id, ed.edition, self.page_start, self.page_end, self.text, self.unit_id)
+            object.__setattr__(self, "chunk_id", cid)
 
 
 def stable_chunk_id(

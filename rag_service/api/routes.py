@@ -110,22 +110,7 @@ def search(body: SearchRequest, state: State) -> SearchResponse:
 def documents(state: State) -> DocumentsResponse:
     catalog = Catalog.from_doc(state.store.read_catalog())
     return DocumentsResponse(
-        editions=[
-            EditionOut(
-                source_id=e.source_id,
-                title=e.title,
-                publisher=e.publisher,
-                edition=e.edition,
-                published=e.published,
-                status=e.status,
-                specialties=list(e.specialties),
-                supersedes=e.supersedes,
-                chunks=e.chunks,
-                pages=e.pages,
-                ingested_at=e.ingested_at,
-            )
-            for e in sorted(catalog.entries.values(), key=lambda e: e.source_id)
-        ]
+        editions=[EditionOut.from_entry(e) for e in sorted(catalog.entries.values(), key=lambda e: e.source_id)]
     )
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag_service.types import EditionStatus, Hit
+from rag_service.catalog import CatalogEntry
+from rag_service.types import Edition, EditionStatus, Hit
 
 
 class SearchFilters(BaseModel):
@@ -50,13 +51,26 @@ class RecommendationOut(BaseModel):
     certainty: str | None = None
 
 
-class CitationOut(BaseModel):
+class EditionFields(BaseModel):
+    """An edition's citation fields as the API shows them; filled from `Edition` by name in `edition_fields` only."""
+
     source_id: str
     title: str
     publisher: str
-    edition: str
+    edition: str = Field(description="The edition label, e.g. 2025年版.")
     published: date
     status: EditionStatus
+    specialties: list[str] = Field(default_factory=list)
+    supersedes: str | None = Field(None, description="The source id of the edition this one replaces.")
+    license: str | None = None
+
+
+def edition_fields(edition: Edition) -> dict[str, Any]:
+    """The API's edition fields taken from an `Edition` by name (tuples become lists in the model)."""
+    return {name: getattr(edition, name) for name in EditionFields.model_fields}
+
+
+class CitationOut(EditionFields):
     page_start: int
     page_end: int
     section_path: list[str]
@@ -85,12 +99,7 @@ class HitOut(BaseModel):
             chunk_id=c.chunk_id,
             text=c.text,
             citation=CitationOut(
-                source_id=c.source_id,
-                title=c.title,
-                publisher=c.publisher,
-                edition=c.edition,
-                published=c.published,
-                status=c.status,
+                **edition_fields(c.edition),
                 page_start=c.page_start,
                 page_end=c.page_end,
                 section_path=list(c.section_path),
@@ -109,18 +118,16 @@ class SearchResponse(BaseModel):
     query_kind: Literal["plain", "exam"] = Field(description="How the query was searched (see the request field).")
 
 
-class EditionOut(BaseModel):
-    source_id: str
-    title: str
-    publisher: str
-    edition: str
-    published: date
-    status: EditionStatus
-    specialties: list[str]
-    supersedes: str | None
+class EditionOut(EditionFields):
     chunks: int
     pages: int
     ingested_at: str
+
+    @classmethod
+    def from_entry(cls, entry: CatalogEntry) -> EditionOut:
+        return cls(
+            **edition_fields(entry.edition), chunks=entry.chunks, pages=entry.pages, ingested_at=entry.ingested_at
+        )
 
 
 class DocumentsResponse(BaseModel):

@@ -28,7 +28,7 @@ sentence_transformers = pytest.importorskip("sentence_transformers")
 from rag_service.errors import RagError  # noqa: E402
 from rag_service.points import index_text  # noqa: E402
 from rag_service.rerank import CrossEncoderReranker, Reranker, RerankerError, load_reranker  # noqa: E402
-from rag_service.types import Chunk, EditionStatus, Hit, LegScore  # noqa: E402
+from rag_service.types import Chunk, Edition, EditionStatus, Hit, LegScore  # noqa: E402
 
 KEYWORD = "糖"
 QUERY = "高血圧の薬物療法"
@@ -51,13 +51,15 @@ def make_hits() -> list[Hit]:
     for i, (path, body) in enumerate(PASSAGES, start=1):
         chunk = Chunk(
             edition_key="jsh2019@abc",
-            source_id="jsh2019",
-            title=TITLE,
-            publisher="日本高血圧学会",
-            edition="2019",
-            published=date(2019, 4, 1),
-            status=EditionStatus.CURRENT,
-            specialties=("循環器",),
+            edition=Edition(
+                source_id="jsh2019",
+                title=TITLE,
+                publisher="日本高血圧学会",
+                edition="2019",
+                published=date(2019, 4, 1),
+                status=EditionStatus.CURRENT,
+                specialties=("循環器",),
+            ),
             page_start=i,
             page_end=i,
             section_path=path,

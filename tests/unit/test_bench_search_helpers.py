@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eval.bench_search import per_100k, percentile, replica_count
+from eval.bench_common import per_100k, percentile, replica_count
 
 
 @pytest.mark.parametrize(

@@ -76,7 +76,8 @@ def test_chunks_carry_provenance_and_stable_ids() -> None:
     b = chunk_edition(EDITION, "demo@abc", [section], 400, 1)
     assert [c.chunk_id for c in a] == [c.chunk_id for c in b]
     assert a[0].section_path == ("第3章 薬物療法", "CQ3-2")
-    assert (a[0].page_start, a[0].page_end, a[0].unit_id, a[0].edition) == (7, 7, "u1", "2025年版")
+    assert (a[0].page_start, a[0].page_end, a[0].unit_id, a[0].edition.edition) == (7, 7, "u1", "2025年版")
+    assert all(c.edition is EDITION for c in a)  # carried by reference, not copied field by field
 
 
 def test_a_chunk_never_spans_two_sections() -> None:

@@ -7,19 +7,21 @@ from datetime import date
 import pytest
 
 from rag_service.citations import citations_for, number_sources, parse_citations
-from rag_service.types import Chunk, EditionStatus, Hit
+from rag_service.types import Chunk, Edition, EditionStatus, Hit
 
 
 def _hit(i: int) -> Hit:
     chunk = Chunk(
         edition_key=f"htn@{i}",
-        source_id="htn-2025",
-        title="高血圧治療ガイドライン",
-        publisher="日本高血圧学会",
-        edition="2025年版",
-        published=date(2025, 4, 1),
-        status=EditionStatus.CURRENT,
-        specialties=("循環器",),
+        edition=Edition(
+            source_id="htn-2025",
+            title="高血圧治療ガイドライン",
+            publisher="日本高血圧学会",
+            edition="2025年版",
+            published=date(2025, 4, 1),
+            status=EditionStatus.CURRENT,
+            specialties=("循環器",),
+        ),
         page_start=i,
         page_end=i,
         section_path=("第3章", f"CQ3-{i}"),

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from rag_service.answer import build_exam_prompt, infer_n_select, majority_vote, merge_hits, parse_answer_letters
-from rag_service.types import Chunk, EditionStatus, Hit, LegScore
+from rag_service.types import Chunk, Edition, EditionStatus, Hit, LegScore
 
 
 @pytest.mark.parametrize(
@@ -83,13 +83,15 @@ def test_majority_vote(answers: list[str], winner: str, indices: list[int]) -> N
 def _hit(text: str, rank: int) -> Hit:
     chunk = Chunk(
         edition_key="dm@x",
-        source_id="dm-2024",
-        title="糖尿病診療ガイドライン",
-        publisher="日本糖尿病学会",
-        edition="2024年版",
-        published=date(2024, 5, 1),
-        status=EditionStatus.CURRENT,
-        specialties=(),
+        edition=Edition(
+            source_id="dm-2024",
+            title="糖尿病診療ガイドライン",
+            publisher="日本糖尿病学会",
+            edition="2024年版",
+            published=date(2024, 5, 1),
+            status=EditionStatus.CURRENT,
+            specialties=(),
+        ),
         page_start=1,
         page_end=1,
         section_path=(),

@@ -33,16 +33,9 @@ def entry(
 
 def catalog_entry(e: ManifestEntry, chash: str) -> CatalogEntry:
     return CatalogEntry(
-        source_id=e.id,
+        edition=e.to_edition(),
         edition_key=f"{e.id}@{chash[:16]}",
         content_hash=chash,
-        title=e.title,
-        publisher=e.publisher,
-        edition=e.edition,
-        published=e.published,
-        status=e.status,
-        specialties=e.specialties,
-        supersedes=e.supersedes,
         source=e.source,
         chunks=3,
         pages=2,
