@@ -17,13 +17,14 @@ from eval.bench_common import (
     ROOT,
     replica_count,
 )
-from ingestion.index_writer import IngestReport, catalog_entry, index_meta, prepare
+from ingestion.index_writer import IngestReport, catalog_entry, prepare
 from ingestion.manifest import Manifest, file_sha256, load_manifest
 from ingestion.plan import content_hash
 from ingestion.progress import NullProgress
 from ingestion.run import current_fingerprint
 from rag_service.catalog import Catalog, CatalogEntry
 from rag_service.dense import Embedder
+from rag_service.index import index_meta
 from rag_service.ja_text import char_bigrams
 from rag_service.points import chunk_to_payload, index_text
 from rag_service.settings import Settings

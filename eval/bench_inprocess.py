@@ -19,11 +19,11 @@ from eval.bench_common import (
     summarize,
 )
 from eval.bench_corpus import Base, fill
-from ingestion.index_writer import index_meta
 from rag_service.catalog import Catalog
 from rag_service.dense import Embedder
+from rag_service.index import index_meta
 from rag_service.ja_text import char_bigrams, tokenize
-from rag_service.retrieve import Filters, Mode, Retriever, store_filter
+from rag_service.retrieve import Filters, Mode, Retriever, SearchQuery, store_filter
 from rag_service.settings import Settings
 from rag_service.sparse import query_vector
 from rag_service.store import EdgeStore, RemoteStore
@@ -55,7 +55,7 @@ def bench_retriever(
         timings: list[dict[str, float]] = []
 
         def one(q: str, mode: Mode = mode, timings: list[dict[str, float]] = timings) -> None:
-            timings.append(retriever.search(q, TOP_K, mode).timings_ms)
+            timings.append(retriever.search(SearchQuery(q, TOP_K, mode)).timings_ms)
 
         lat = time_queries(one, queries, max_seconds, warmup)
         out[mode] = {**summarize(lat), "timings_ms_median": median_timings(timings[1:] if warmup else timings)}

@@ -34,7 +34,7 @@ from rag_service.dense import load_embedder
 from rag_service.fusion import FusionMethod, fuse
 from rag_service.query_kind import resolve_kind, sub_queries
 from rag_service.rerank import load_reranker
-from rag_service.retrieve import LEGS, Filters, Retriever, store_filter
+from rag_service.retrieve import LEGS, Filters, Retriever, SearchQuery, store_filter
 from rag_service.settings import Settings
 from rag_service.store import open_store
 
@@ -133,7 +133,7 @@ def collect_rankings(ds: RetrievalDataset, settings: Settings, exam_style: bool)
     if meta is None:
         raise SystemExit(f"no index under {settings.data_dir}")
     embedder = load_embedder(meta.embedder_id)
-    from ingestion.index_writer import index_meta
+    from rag_service.index import index_meta
 
     store.open(index_meta(embedder, meta.avgdl))
     reranker = load_reranker(settings.reranker)
@@ -149,7 +149,8 @@ def collect_rankings(ds: RetrievalDataset, settings: Settings, exam_style: bool)
             if exam_style or auto == "exam":
                 entry["exam"] = retriever.leg_rankings(sub_queries(q.text[:2000], "exam"), LEGS, flt, DEPTH)
             if reranker is not None:  # the configured hybrid, then the cross-encoder over its top RERANK_TOP_N
-                hits = retriever.search(q.text[:2000], settings.retrieval.rerank_top_n, rerank=True).hits
+                sq = SearchQuery(q.text[:2000], settings.retrieval.rerank_top_n, rerank=True)
+                hits = retriever.search(sq).hits
                 entry["rerank"] = {"hits": [(h.chunk.chunk_id, h.rerank.score if h.rerank else 0.0) for h in hits]}
             ids = {pid for kind in entry.values() for ranked in kind.values() for pid, _ in ranked}
             missing = [pid for pid in ids if pid not in unit_of]

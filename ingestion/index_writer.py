@@ -21,7 +21,8 @@ from ingestion.sources import read_source
 from rag_service.catalog import Catalog, CatalogEntry
 from rag_service.dense import Embedder
 from rag_service.errors import SourceError
-from rag_service.ja_text import char_bigrams, tokenize, tokenizer_id
+from rag_service.index import index_meta
+from rag_service.ja_text import char_bigrams, tokenize
 from rag_service.points import chunk_to_payload, index_text, metadata_payload
 from rag_service.settings import Settings
 from rag_service.sparse import average_length, document_vector
@@ -100,16 +101,6 @@ def prepare(
     return prepared
 
 
-def index_meta(embedder: Embedder | None, avgdl: float, bigram_avgdl: float = 0.0) -> IndexMeta:
-    return IndexMeta(
-        embedder_id=embedder.id if embedder else "none",
-        dim=embedder.dim if embedder else 0,
-        tokenizer=tokenizer_id(),
-        avgdl=avgdl,
-        bigram_avgdl=bigram_avgdl,
-    )
-
-
 def _mean(values: Sequence[int]) -> float:
     return sum(values) / len(values) if values else 1.0
 
@@ -161,17 +152,6 @@ def catalog_entry(ed: PreparedEdition) -> CatalogEntry:
         pages=ed.pages,
         ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
-
-
-def open_existing(store: VectorStore, embedder: Embedder | None) -> bool:
-    """Open an index that exists (checking it matches the embedder); False when there is none yet."""
-    if store.meta is not None:
-        return True
-    existing = store.read_meta()
-    if existing is None:
-        return False
-    store.open(index_meta(embedder, existing.avgdl))
-    return True
 
 
 def apply_plan(

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.audit import append_audit
-from ingestion.index_writer import IngestReport, apply_plan, open_existing
+from ingestion.index_writer import IngestReport, apply_plan
 from ingestion.manifest import Manifest, file_sha256, load_manifest
 from ingestion.plan import Plan, content_hash, make_plan, pipeline_fingerprint
 from ingestion.progress import ProgressSink
 from rag_service.catalog import Catalog
 from rag_service.dense import Embedder
+from rag_service.index import open_existing
 from rag_service.ja_text import tokenizer_id
 from rag_service.settings import Settings
 from rag_service.store import VectorStore

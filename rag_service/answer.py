@@ -10,11 +10,12 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag_service.citations import Citation, citations_for, number_sources, parse_citations
 from rag_service.llm import LLMClient, Message
-from rag_service.retrieve import Filters, Mode, Retriever
+from rag_service.query import SearchQuery
+from rag_service.retrieve import Retriever
 from rag_service.types import Hit
 
 ABSTAIN_MARKER = "回答不能"
@@ -146,40 +147,32 @@ def finish_answer(raw: str, hits: Sequence[Hit]) -> AnswerResult:
     return AnswerResult(parsed.text, citations_for(parsed.used, hits), False, None, list(hits), raw)
 
 
-def _evidence(
-    question: str, retriever: Retriever, top_k: int, filters: Filters | None, min_score: EvidenceThreshold, mode: Mode
-) -> tuple[list[Hit], str | None]:
+def _evidence(q: SearchQuery, retriever: Retriever, min_score: EvidenceThreshold) -> tuple[list[Hit], str | None]:
     """The numbered sources for a question, and why they are not enough (None when they are)."""
-    hits = retriever.search(question, top_k, mode, filters).hits
+    hits = retriever.search(q).hits
     return hits, evidence_gap(hits, min_score)
 
 
 def answer(
-    question: str,
+    q: SearchQuery,
     retriever: Retriever,
     llm: LLMClient,
-    top_k: int = 5,
-    filters: Filters | None = None,
     min_score: EvidenceThreshold = DEFAULT_EVIDENCE,
-    mode: Mode = "hybrid",
     max_tokens: int = 512,
 ) -> AnswerResult:
-    """Retrieve, abstain early on weak evidence, otherwise ask the model once (temperature 0) and check it."""
-    hits, gap = _evidence(question, retriever, top_k, filters, min_score, mode)
+    """Retrieve for `q`, abstain early on weak evidence, otherwise ask the model once (temperature 0) and check it."""
+    hits, gap = _evidence(q, retriever, min_score)
     if gap is not None:
         return _abstention(gap, hits)
-    raw = llm.complete(build_answer_prompt(question, hits), temperature=0.0, max_tokens=max_tokens)[0]
+    raw = llm.complete(build_answer_prompt(q.text, hits), temperature=0.0, max_tokens=max_tokens)[0]
     return finish_answer(raw, hits)
 
 
 def stream_answer(
-    question: str,
+    q: SearchQuery,
     retriever: Retriever,
     llm: LLMClient,
-    top_k: int = 5,
-    filters: Filters | None = None,
     min_score: EvidenceThreshold = DEFAULT_EVIDENCE,
-    mode: Mode = "hybrid",
     max_tokens: int = 512,
 ) -> Iterator[AnswerDelta | AnswerDone]:
     """`AnswerDelta`s as the model writes, then one `AnswerDone` (only that one when it abstains early).
@@ -187,12 +180,12 @@ def stream_answer(
     For SSE: send each delta as it comes and the final result (cleaned text, citations, abstained) last; a client
     that shows the deltas should replace them with the final text, which has invented markers removed.
     """
-    hits, gap = _evidence(question, retriever, top_k, filters, min_score, mode)
+    hits, gap = _evidence(q, retriever, min_score)
     if gap is not None:
         yield AnswerDone(_abstention(gap, hits))
         return
     parts: list[str] = []
-    for delta in llm.stream(build_answer_prompt(question, hits), temperature=0.0, max_tokens=max_tokens):
+    for delta in llm.stream(build_answer_prompt(q.text, hits), temperature=0.0, max_tokens=max_tokens):
         parts.append(delta)
         yield AnswerDelta(delta)
     yield AnswerDone(finish_answer("".join(parts), hits))
@@ -298,30 +291,16 @@ def majority_vote(answers: Sequence[str]) -> tuple[str, list[int]]:
     return winner, [i for i, a in enumerate(answers) if a == winner]
 
 
-def merge_hits(result_lists: Sequence[Sequence[Hit]], top_k: int) -> list[Hit]:
-    """One list from several searches: each chunk once, as the hit where it ranked best; ordered by that best
-    rank, ties by the order of the searches (the question's own search first)."""
-    best: dict[str, tuple[int, int, Hit]] = {}
-    for order, hits in enumerate(result_lists):
-        for rank, hit in enumerate(hits, start=1):
-            key = hit.chunk.chunk_id
-            if key not in best or rank < best[key][0]:
-                best[key] = (rank, order, hit)
-    ranked = sorted(best.values(), key=lambda t: (t[0], t[1]))
-    return [hit for _, _, hit in ranked[:top_k]]
+def exam_query_text(question: str, choices: Mapping[str, str]) -> str:
+    """The question with its choices as option lines (`a: …`): what the exam path searches, exam-style."""
+    return "\n".join([question, *(f"{letter}: {text}" for letter, text in choices.items())])
 
 
-def exam_hits(
-    question: str,
-    choices: Mapping[str, str],
-    retriever: Retriever,
-    top_k: int,
-    filters: Filters | None = None,
-    mode: Mode = "hybrid",
-) -> list[Hit]:
-    """Search the question, then the question with each choice, and merge (see `merge_hits`)."""
-    queries = [question] + [f"{question}\n{text}" for text in choices.values()]
-    return merge_hits([retriever.search(q, top_k, mode, filters).hits for q in queries], top_k)
+def exam_hits(question: str, choices: Mapping[str, str], retriever: Retriever, search: SearchQuery) -> list[Hit]:
+    """One exam-style search (`query_kind` exam: the question without 「…はどれか」, and stem + each choice, merged
+    per leg): measured on nmle_law at +0.03 nDCG@10 over searching the question as plain text (README)."""
+    q = replace(search.with_text(exam_query_text(question, choices)), query_kind="exam")
+    return retriever.search(q).hits
 
 
 def exam(
@@ -329,17 +308,15 @@ def exam(
     choices: Mapping[str, str],
     retriever: Retriever | None,
     llm: LLMClient,
+    search: SearchQuery | None = None,
     n_select: int | None = None,
     votes: int = 1,
-    no_rag: bool = False,
-    top_k: int = 5,
-    filters: Filters | None = None,
-    mode: Mode = "hybrid",
     temperature: float = 0.7,
     max_tokens: int = 256,
     seed: int | None = 0,
 ) -> ExamResult:
-    """Answer one multiple-choice question; `no_rag=True` is the closed-book baseline through the same path.
+    """Answer one multiple-choice question; `search=None` is the closed-book baseline through the same path (with a
+    `search`, its top_k, mode and filters apply to the question and its choices; its text is replaced by them).
 
     `n_select=None` infers the count from the question (`infer_n_select`). `votes` samples are drawn at
     `temperature` (at 0 when `votes == 1`) and the majority answer wins; its citations are those of the samples
@@ -349,10 +326,10 @@ def exam(
         raise ValueError("votes must be at least 1")
     count = infer_n_select(question) if n_select is None else n_select
     hits: list[Hit] = []
-    if not no_rag:
+    if search is not None:
         if retriever is None:
-            raise ValueError("exam with retrieval needs a retriever (or pass no_rag=True)")
-        hits = exam_hits(question, choices, retriever, top_k, filters, mode)
+            raise ValueError("exam with retrieval needs a retriever (or no search: closed book)")
+        hits = exam_hits(question, choices, retriever, search)
     valid = "".join(k.lower() for k in choices) or EXAM_LETTERS
     prompt = build_exam_prompt(question, choices, hits, count)
     raw = llm.complete(prompt, temperature=temperature if votes > 1 else 0.0, max_tokens=max_tokens, n=votes, seed=seed)

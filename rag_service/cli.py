@@ -8,13 +8,14 @@ import os
 import sys
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast, get_args
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from rag_service.errors import RagError, StoreLockedError
+from rag_service.query import Mode, SearchQuery
 from rag_service.settings import Settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -69,8 +70,8 @@ def ingest(
 ) -> None:
     """Bring the index in line with the manifest: only new or changed editions are embedded."""
     from ingestion.progress import NullProgress, RichProgress
-    from ingestion.remote import find_server, ingest_via_server
     from ingestion.run import outcome_doc, run_ingest
+    from rag_service.api.handoff import find_server, ingest_via_server
     from rag_service.dense import load_embedder
     from rag_service.store import open_store
 
@@ -167,23 +168,19 @@ def search(
     mode: Annotated[str, typer.Option(help="hybrid | bm25 | bigram | dense")] = "hybrid",
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """What a query finds (for librarians checking the index). Uses the server when one holds the index."""
-    import httpx
+    """What a query finds (for librarians checking the index). Asks the server when one holds the embedded index;
+    otherwise opens the index in this process (never announcing itself as a server)."""
+    from rag_service.api.handoff import find_server
 
-    from ingestion.remote import find_server
-
+    if mode not in get_args(Mode):
+        _fail(f"unknown mode {mode!r}: use one of {', '.join(get_args(Mode))}")
     settings = Settings()
     server = find_server(settings.server_file) if settings.qdrant_url is None else None
-    body = {"query": query, "top_k": top_k, "mode": mode}
-    if server is not None:
-        keys = os.environ.get("RAG_API_KEYS", "").split(",")
-        headers = {"Authorization": f"Bearer {keys[0]}"} if keys[0] else {}
-        r = httpx.post(f"{server.url}/v1/search", json=body, headers=headers, timeout=60)
-        if r.status_code != 200:
-            _fail(f"{r.status_code}: {r.text}")
-        doc = r.json()
-    else:
-        doc = _search_locally(settings, body)
+    try:
+        q = SearchQuery.checked(query, settings.retrieval, top_k, cast(Mode, mode))
+        doc = _search_via_server(server.url, q, settings) if server else _search_in_process(settings, q)
+    except RagError as e:
+        _fail(str(e))
     if as_json:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
         return
@@ -195,20 +192,35 @@ def search(
         out.print(f"    {h['text'][:160]}")
 
 
-def _search_locally(settings: Settings, body: dict[str, Any]) -> dict[str, Any]:
-    from fastapi.testclient import TestClient
+def _search_via_server(url: str, q: SearchQuery, settings: Settings) -> dict[str, Any]:
+    import httpx
 
-    from rag_service.api import create_app
-
-    try:
-        with TestClient(create_app(settings)) as client:
-            r = client.post("/v1/search", json=body)
-    except RagError as e:
-        _fail(str(e))
+    headers = {"Authorization": f"Bearer {settings.api_keys[0]}"} if settings.api_keys else {}
+    body = {"query": q.text, "top_k": q.top_k, "mode": q.mode}
+    r = httpx.post(f"{url}/v1/search", json=body, headers=headers, timeout=60)
     if r.status_code != 200:
-        _fail(f"{r.status_code}: {r.json().get('detail')}")
+        _fail(f"{r.status_code}: {r.text}")
     result: dict[str, Any] = r.json()
     return result
+
+
+def _search_in_process(settings: Settings, q: SearchQuery) -> dict[str, Any]:
+    """The Retriever on the index itself: no HTTP app, so no API key is needed and no server.json is written."""
+    from rag_service.api.schemas import HitOut, SearchResponse
+    from rag_service.index import open_for_search
+    from rag_service.retrieve import Retriever
+
+    index = open_for_search(settings)
+    try:
+        if not index.exists:
+            _fail("the index is empty: run `rag ingest` first")
+        result = Retriever(index.store, index.embedder, settings, index.reranker).search(q)
+    finally:
+        index.close()
+    response = SearchResponse(
+        hits=[HitOut.from_hit(h) for h in result.hits], timings_ms=result.timings_ms, query_kind=result.query_kind
+    )
+    return response.model_dump(mode="json")
 
 
 @app.command()
@@ -251,8 +263,8 @@ def serve(
 
 def _preflight(settings: Settings) -> None:
     """Say what is wrong before uvicorn starts (its start-up failures end in a traceback)."""
-    from ingestion.index_writer import index_meta
     from rag_service.dense import load_embedder
+    from rag_service.index import index_meta
     from rag_service.store import open_store
     from rag_service.store.base import check_meta
 

@@ -5,39 +5,26 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Literal
 
 import numpy as np
 
 from rag_service.catalog import Catalog
 from rag_service.dense import Embedder
-from rag_service.errors import RagError
 from rag_service.fusion import fuse
+from rag_service.index import CatalogView
 from rag_service.ja_text import char_bigrams, normalize_query, tokenize
 from rag_service.points import payload_to_chunk
-from rag_service.query_kind import QueryKind, resolve_kind, sub_queries
+from rag_service.query import BadQuery, Filters, Leg, Mode, SearchQuery
+from rag_service.query_kind import resolve_kind, sub_queries
 from rag_service.rerank import Reranker
 from rag_service.settings import Settings
 from rag_service.sparse import query_vector
 from rag_service.store import SearchFilter, VectorStore
 from rag_service.store.base import BIGRAM, DENSE, SPARSE, LegQuery
-from rag_service.types import EditionStatus, Hit, LegScore
+from rag_service.types import Hit, LegScore
 
-Leg = Literal["bm25", "bigram", "dense"]
-Mode = Literal["hybrid", "bm25", "bigram", "dense"]
-
-
-class BadQuery(RagError):
-    """The request cannot be answered as asked (empty query, dense mode without an embedder, …)."""
-
-
-@dataclass(frozen=True)
-class Filters:
-    source_ids: Sequence[str] | None = None
-    specialties: Sequence[str] | None = None
-    statuses: Sequence[EditionStatus] = (EditionStatus.CURRENT,)
-    as_of: date | None = None  # the editions in force on that day, whatever their status now
+__all__ = ["LEGS", "BadQuery", "Filters", "Leg", "Mode", "Retriever", "SearchQuery", "SearchResult", "store_filter"]
 
 
 @dataclass(frozen=True)
@@ -72,16 +59,11 @@ class Retriever:
         self, store: VectorStore, embedder: Embedder | None, settings: Settings, reranker: Reranker | None = None
     ) -> None:
         self.store, self.embedder, self.settings, self.reranker = store, embedder, settings, reranker
-        self._catalog: tuple[object, Catalog] | None = None
+        self._catalog = CatalogView(store)
 
     def catalog(self) -> Catalog:
-        """The store's catalog, parsed again only when the store hands back a new document."""
-        doc = self.store.read_catalog()
-        cached = self._catalog
-        if cached is None or cached[0] is not doc:
-            cached = (doc, Catalog.from_doc(doc))
-            self._catalog = cached
-        return cached[1]
+        """The active editions (parsed once per catalog document: see `rag_service.index`)."""
+        return self._catalog.current()
 
     def legs_for(self, mode: Mode) -> tuple[Leg, ...]:
         """The legs a mode searches: one for a single-leg mode; for hybrid every leg with a weight > 0 that the
@@ -140,18 +122,11 @@ class Retriever:
             for leg, scores in merged.items()
         }
 
-    def search(
-        self,
-        query: str,
-        top_k: int,
-        mode: Mode = "hybrid",
-        filters: Filters | None = None,
-        rerank: bool | None = None,
-        query_kind: QueryKind = "auto",
-    ) -> SearchResult:
-        """`rerank`: None = when a reranker is configured; True = required; False = off.
-        `query_kind`: `exam` searches a stem-plus-options question as its cleaned whole and stem + each option;
-        `auto` (default) does so when the text parses as one; `plain` searches the text as it is."""
+    def search(self, q: SearchQuery) -> SearchResult:
+        """The query's hits, best first, each with every leg's evidence. `q.query_kind`: `exam` searches a
+        stem-plus-options question as its cleaned whole and stem + each option; `auto` does so when the text parses
+        as one; `plain` searches the text as it is."""
+        query, top_k, mode, rerank = q.text, q.top_k, q.mode, q.rerank
         if not query.strip():
             raise BadQuery("the query is empty: send some Japanese text to search for")
         if mode == "dense" and self.embedder is None:
@@ -162,11 +137,11 @@ class Retriever:
         r = self.settings.retrieval
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        flt = store_filter(filters or Filters(), self.catalog())
+        flt = store_filter(q.filters, self.catalog())
         n_candidates = max(top_k, r.rerank_top_n) if use_rerank else top_k
         legs = self.legs_for(mode)
         limit = n_candidates if len(legs) == 1 else max(n_candidates, r.prefetch_limit)
-        kind = resolve_kind(query, query_kind)
+        kind = resolve_kind(query, q.query_kind)
         rankings = self.leg_rankings(sub_queries(query, kind), legs, flt, limit, timings)
         t1 = time.perf_counter()
         if len(legs) == 1:

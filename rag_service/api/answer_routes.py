@@ -12,7 +12,7 @@ from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import iterate_in_threadpool
 
 from rag_service.answer import AnswerDelta, AnswerResult, EvidenceThreshold, answer, exam, stream_answer
-from rag_service.api.routes import State, filters_from, require_key
+from rag_service.api.routes import State, require_key
 from rag_service.api.schemas import (
     AnswerRequest,
     AnswerResponse,
@@ -41,19 +41,9 @@ def require_llm(state: State) -> LLMClient:
 LLM = Annotated[LLMClient, Depends(require_llm)]
 
 
-def _check_text(state: ServiceState, text: str, what: str) -> None:
-    limit = state.settings.retrieval.max_query_chars
-    if len(text) > limit:
-        raise HTTPException(413, f"{what} is {len(text)} characters; the limit is {limit}")
+def _require_index(state: ServiceState) -> None:
     if not state.index_ready():
         raise HTTPException(503, "the index is empty: run `rag ingest` first")
-
-
-def _top_k(state: ServiceState, requested: int | None) -> int:
-    top_k = requested or state.settings.answer.top_k
-    if top_k > state.settings.retrieval.max_top_k:
-        raise HTTPException(422, f"top_k {top_k} is over the limit of {state.settings.retrieval.max_top_k}")
-    return top_k
 
 
 def _refs(citations: list[Citation]) -> list[CitationRef]:
@@ -74,24 +64,18 @@ def _threshold(state: ServiceState) -> EvidenceThreshold:
 @answers.post("/answer", response_model=AnswerResponse)
 def post_answer(body: AnswerRequest, state: State, llm: LLM) -> AnswerResponse | EventSourceResponse:
     """Retrieve, then answer from the numbered sources only; abstain when the evidence is too weak."""
-    _check_text(state, body.question, "question")
-    args = (body.question, state.retriever, llm)
-    kwargs = {
-        "top_k": _top_k(state, body.top_k),
-        "filters": filters_from(body.filters),
-        "min_score": _threshold(state),
-        "mode": body.mode,
-        "max_tokens": state.settings.answer.max_tokens,
-    }
+    q = body.to_query(state.settings)  # 413 / 422 name the limit
+    _require_index(state)
+    args = (q, state.retriever, llm, _threshold(state), state.settings.answer.max_tokens)
     if not body.stream:
         t0 = time.perf_counter()
-        result = answer(*args, **kwargs)  # type: ignore[arg-type]
+        result = answer(*args)
         state.metrics.observe_stages({"answer": (time.perf_counter() - t0) * 1000})
         return _answer_out(result)
 
     async def events() -> AsyncIterator[dict[str, str]]:
         try:
-            async for event in iterate_in_threadpool(stream_answer(*args, **kwargs)):  # type: ignore[arg-type]
+            async for event in iterate_in_threadpool(stream_answer(*args)):
                 if isinstance(event, AnswerDelta):
                     yield {"event": "delta", "data": json.dumps({"text": event.text}, ensure_ascii=False)}
                 else:
@@ -111,21 +95,21 @@ def post_exam(body: ExamRequest, state: State, llm: LLM) -> ExamResponse:
     a = state.settings.answer
     if body.votes > a.max_votes:
         raise HTTPException(422, f"votes {body.votes} is over the limit of {a.max_votes} (RAG_ANSWER__MAX_VOTES)")
-    _check_text(state, body.question + "".join(body.choices.values()), "question with its choices")
     bad = [k for k in body.choices if len(k) != 1 or not k.isascii() or not k.isalpha()]
     if bad:
         raise HTTPException(422, f"choice keys must be single letters a–e; got {bad}")
+    q = body.to_query(state.settings)  # 413 / 422 name the limit
+    if not body.no_rag:
+        _require_index(state)
     t0 = time.perf_counter()
     result = exam(
         body.question,
         {k.lower(): v for k, v in body.choices.items()},
         state.retriever,
         llm,
+        search=None if body.no_rag else q,
         n_select=body.n_select,
         votes=body.votes,
-        no_rag=body.no_rag,
-        top_k=_top_k(state, body.top_k),
-        filters=filters_from(body.filters),
         temperature=a.exam_temperature,
         max_tokens=a.exam_max_tokens,
     )

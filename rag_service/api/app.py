@@ -2,48 +2,38 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from ingestion.index_writer import open_existing
 from rag_service.api.answer_routes import answers
+from rag_service.api.handoff import remove_server_file, write_server_file
 from rag_service.api.metrics import Metrics, install_metrics
 from rag_service.api.routes import admin, router, v1
 from rag_service.api.security import BodySizeLimit
 from rag_service.api.state import ServiceState
-from rag_service.dense import load_embedder
 from rag_service.embedded_llm import start_embedded_llm
 from rag_service.errors import BackendUnavailable, IndexMismatchError, LLMRequestError, RagError, StoreLockedError
+from rag_service.index import open_for_search
 from rag_service.llm import OpenAICompatClient
-from rag_service.rerank import load_reranker
-from rag_service.retrieve import BadQuery, Retriever
+from rag_service.query import BadQuery, QueryTooLong
+from rag_service.retrieve import Retriever
 from rag_service.settings import Settings
-from rag_service.store import open_store
 
 log = logging.getLogger(__name__)
 
 
 def _open_state(settings: Settings, metrics: Metrics) -> ServiceState:
-    store = open_store(settings)
-    embedder = load_embedder(settings.embedder, settings.embed_batch_size)
-    if embedder is not None:
-        embedder.embed_query("起動確認")  # load the model now, not on the first request
-    try:
-        open_existing(store, embedder)  # IndexMismatchError says to re-index
-    except BackendUnavailable as e:  # start anyway: /readyz and every route answer 503 until the store is back
-        log.error("%s", e)
-    reranker = load_reranker(settings.reranker)
+    # IndexMismatchError says to re-index; a Qdrant outage is logged and every route answers 503 until it is back
+    index = open_for_search(settings, warm=True, tolerate_outage=True)
     return ServiceState(
         settings=settings,
-        store=store,
-        embedder=embedder,
-        retriever=Retriever(store, embedder, settings, reranker),
+        store=index.store,
+        embedder=index.embedder,
+        retriever=Retriever(index.store, index.embedder, settings, index.reranker),
         metrics=metrics,
     )
 
@@ -70,18 +60,6 @@ def _close(state: ServiceState) -> None:
     state.store.close()
 
 
-def _write_server_file(state: ServiceState) -> None:
-    """Tell `rag ingest` on this machine that this process holds the embedded store and how to reach it."""
-    s = state.settings
-    s.data_dir.mkdir(parents=True, exist_ok=True)
-    path = s.server_file
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump({"pid": os.getpid(), "url": f"http://{s.host}:{s.port}", "admin_token": state.admin_token}, f)
-    os.replace(tmp, path)
-
-
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -93,15 +71,12 @@ def create_app(settings: Settings) -> FastAPI:
             _close(state)
             raise
         if settings.qdrant_url is None:
-            _write_server_file(state)
+            write_server_file(settings, state.admin_token)
         try:
             yield
         finally:
             if settings.qdrant_url is None:
-                with suppress(FileNotFoundError):
-                    doc = json.loads(settings.server_file.read_text())
-                    if doc.get("pid") == os.getpid():
-                        settings.server_file.unlink()
+                remove_server_file(settings)
             _close(state)
 
     app = FastAPI(
@@ -127,6 +102,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
         return handle
 
+    app.add_exception_handler(QueryTooLong, handler(413))
     app.add_exception_handler(BadQuery, handler(422))
     app.add_exception_handler(IndexMismatchError, handler(409))
     app.add_exception_handler(StoreLockedError, handler(503))

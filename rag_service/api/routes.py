@@ -14,20 +14,14 @@ from rag_service.api.schemas import (
     HitOut,
     IngestRequest,
     JobOut,
-    SearchFilters,
     SearchRequest,
     SearchResponse,
 )
 from rag_service.api.security import bearer_or_header, key_is_valid
 from rag_service.api.state import ServiceState
 from rag_service.catalog import Catalog
-from rag_service.retrieve import Filters
 
 router = APIRouter()  # health checks
-
-
-def filters_from(f: SearchFilters) -> Filters:
-    return Filters(source_ids=f.source_ids, specialties=f.specialties, statuses=tuple(f.status), as_of=f.as_of)
 
 
 def get_state(request: Request) -> ServiceState:
@@ -89,17 +83,10 @@ def readyz(state: State) -> dict[str, object]:
 
 @v1.post("/search", response_model=SearchResponse, tags=["search"])
 def search(body: SearchRequest, state: State) -> SearchResponse:
-    r = state.settings.retrieval
-    if len(body.query) > r.max_query_chars:
-        raise HTTPException(413, f"query is {len(body.query)} characters; the limit is {r.max_query_chars}")
-    top_k = body.top_k or r.default_top_k
-    if top_k > r.max_top_k:
-        raise HTTPException(422, f"top_k {top_k} is over the limit of {r.max_top_k} (RAG_RETRIEVAL__MAX_TOP_K)")
+    q = body.to_query(state.settings.retrieval)  # 413 / 422 name the limit
     if not state.index_ready():
         raise HTTPException(503, "the index is empty: run `rag ingest` first")
-    result = state.retriever.search(
-        body.query, top_k, body.mode, filters_from(body.filters), rerank=body.rerank, query_kind=body.query_kind
-    )
+    result = state.retriever.search(q)
     state.metrics.observe_stages(result.timings_ms)
     return SearchResponse(
         hits=[HitOut.from_hit(h) for h in result.hits], timings_ms=result.timings_ms, query_kind=result.query_kind

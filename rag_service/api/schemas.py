@@ -7,7 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rag_service.answer import exam_query_text
 from rag_service.catalog import CatalogEntry
+from rag_service.query import Filters, SearchQuery
+from rag_service.settings import RetrievalSettings, Settings
 from rag_service.types import Edition, EditionStatus, Hit
 
 
@@ -20,6 +23,9 @@ class SearchFilters(BaseModel):
         default_factory=lambda: [EditionStatus.CURRENT], description="Edition statuses to include."
     )
     as_of: date | None = Field(None, description="The editions in force on this date (overrides `status`).")
+
+    def to_filters(self) -> Filters:
+        return Filters(self.source_ids, self.specialties, tuple(self.status), self.as_of)
 
 
 class SearchRequest(BaseModel):
@@ -37,6 +43,10 @@ class SearchRequest(BaseModel):
         description="`exam`: a question stem with option lines (a: …) is searched as its whole without 「…はどれか」 "
         "and as stem + each option, merged; `auto` detects such a question; `plain` searches the text as it is.",
     )
+
+    def to_query(self, limits: RetrievalSettings) -> SearchQuery:
+        f = self.filters.to_filters()
+        return SearchQuery.checked(self.query, limits, self.top_k, self.mode, f, self.rerank, self.query_kind)
 
 
 class LegScoreOut(BaseModel):
@@ -158,6 +168,11 @@ class AnswerRequest(BaseModel):
     filters: SearchFilters = Field(default_factory=SearchFilters)
     stream: bool = Field(False, description="Server-sent events: `delta` events, then one `done` event.")
 
+    def to_query(self, settings: Settings) -> SearchQuery:
+        top_k = self.top_k or settings.answer.top_k
+        f = self.filters.to_filters()
+        return SearchQuery.checked(self.question, settings.retrieval, top_k, self.mode, f, what="question")
+
 
 class CitationRef(BaseModel):
     """Source [number] of the prompt: the chunk it stands for and its citation."""
@@ -192,7 +207,18 @@ class ExamRequest(BaseModel):
     )
     no_rag: bool = Field(False, description="Closed-book baseline through the same path: no retrieval.")
     top_k: int | None = Field(None, ge=1)
+    mode: Literal["hybrid", "bm25", "bigram", "dense"] = Field(
+        "hybrid", description="How the question and its choices are searched (as in /v1/search)."
+    )
     filters: SearchFilters = Field(default_factory=SearchFilters)
+
+    def to_query(self, settings: Settings) -> SearchQuery:
+        """The question with its choices, checked against the limits even in closed-book mode."""
+        top_k = self.top_k or settings.answer.top_k
+        text = exam_query_text(self.question, self.choices)
+        f = self.filters.to_filters()
+        return SearchQuery.checked(text, settings.retrieval, top_k, self.mode, f, query_kind="exam",
+                                   what="question with its choices")  # fmt: skip
 
 
 class ExamResponse(BaseModel):

@@ -8,13 +8,13 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingestion.index_writer import open_existing
 from ingestion.progress import CounterProgress
 from ingestion.run import outcome_doc, run_ingest
 from rag_service.api.metrics import Metrics
 from rag_service.dense import Embedder
 from rag_service.embedded_llm import EmbeddedLLM
 from rag_service.errors import RagError
+from rag_service.index import open_existing
 from rag_service.llm import LLMClient
 from rag_service.retrieve import Retriever
 from rag_service.settings import Settings

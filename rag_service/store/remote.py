@@ -54,6 +54,7 @@ class RemoteStore:
         self.url, self.collection = url, collection
         self.catalog_collection = f"{collection}__catalog"
         self.meta: IndexMeta | None = None
+        self._catalog_doc: dict[str, Any] | None = None
         self._in_memory = url == ":memory:"
         if self._in_memory:
             self._client = QdrantClient(":memory:")
@@ -141,11 +142,24 @@ class RemoteStore:
     # reads -------------------------------------------------------------------------------------
 
     def read_catalog(self) -> dict[str, Any] | None:
-        with self._guard():
-            if not self._client.collection_exists(self.catalog_collection):
+        """One round trip; the same object as long as the catalog's content is unchanged (the contract in
+        `rag_service.index`: the Retriever parses a catalog once, not on every search)."""
+        try:
+            with self._guard():
+                records = self._client.retrieve(self.catalog_collection, [CATALOG_ID], with_payload=True)
+        except UnexpectedResponse as e:
+            if e.status_code == 404:
                 return None
-            records = self._client.retrieve(self.catalog_collection, [CATALOG_ID], with_payload=True)
-        return dict(records[0].payload or {}) if records else None
+            raise
+        except ValueError as e:  # local mode: "Collection … not found"
+            if "not found" in str(e):
+                return None
+            raise
+        doc = dict(records[0].payload or {}) if records else None
+        if doc is not None and doc == self._catalog_doc:
+            return self._catalog_doc
+        self._catalog_doc = doc
+        return doc
 
     def count(self, flt: SearchFilter | None = None) -> int:
         require_open(self.meta)

@@ -354,3 +354,18 @@ def test_our_fusion_ranks_as_the_engine_does(store: VectorStore, method: Any) ->
         )
         assert [pid for pid, _ in ours] == _ids(engine)
         assert [round(s, 4) for _, s in ours] == [round(p.score, 4) for p in engine]
+
+
+def test_read_catalog_is_the_same_object_until_the_catalog_changes(make_store: Any) -> None:
+    """The contract the Retriever's catalog cache relies on (a catalog is parsed once, not on every search)."""
+    s = make_store()
+    s.open(META)
+    assert s.read_catalog() is None
+    s.write_catalog({"version": 1, "editions": {"a": {"x": 1}}})
+    first = s.read_catalog()
+    assert first == {"version": 1, "editions": {"a": {"x": 1}}}
+    assert s.read_catalog() is first
+    s.write_catalog({"version": 1, "editions": {"b": {"x": 2}}})
+    second = s.read_catalog()
+    assert second is not first and second == {"version": 1, "editions": {"b": {"x": 2}}}
+    assert s.read_catalog() is second

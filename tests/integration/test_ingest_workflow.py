@@ -16,7 +16,7 @@ from ingestion.run import run_ingest
 from rag_service.catalog import Catalog
 from rag_service.dense import Embedder
 from rag_service.errors import ManifestError
-from rag_service.retrieve import Filters, Retriever
+from rag_service.retrieve import Filters, Retriever, SearchQuery
 from rag_service.settings import Settings
 from rag_service.store import EdgeStore
 from rag_service.types import EditionStatus
@@ -39,7 +39,7 @@ def search(settings: Settings, embedder: Embedder, query: str, **filters: Any) -
     assert meta is not None
     store.open(meta)
     try:
-        return Retriever(store, embedder, settings).search(query, 10, "hybrid", Filters(**filters)).hits
+        return Retriever(store, embedder, settings).search(SearchQuery(query, 10, "hybrid", Filters(**filters))).hits
     finally:
         store.close()
 
@@ -110,7 +110,7 @@ def test_retiring_an_edition_hides_it_from_default_search(
     manifest = small_manifest(entries)
     ingest(settings, manifest, usem3)
     query = "医師が死体を検案して異状を認めたときの届出"
-    assert search(settings, usem3, query)[0].chunk.source_id == LAW
+    assert search(settings, usem3, query)[0].chunk.edition.source_id == LAW
 
     for e in entries:
         if e["id"] == LAW:
@@ -118,9 +118,11 @@ def test_retiring_an_edition_hides_it_from_default_search(
     counter = CountingEmbedder(usem3)
     report = ingest(settings, small_manifest(entries), counter)
     assert report.metadata_updated == [LAW] and counter.documents == 0  # no re-embedding for a status change
-    assert all(h.chunk.source_id != LAW for h in search(settings, usem3, query))
+    assert all(h.chunk.edition.source_id != LAW for h in search(settings, usem3, query))
     retired = search(settings, usem3, query, statuses=(EditionStatus.RETIRED,))
-    assert retired and all(h.chunk.source_id == LAW and h.chunk.status is EditionStatus.RETIRED for h in retired)
+    assert retired and all(
+        h.chunk.edition.source_id == LAW and h.chunk.edition.status is EditionStatus.RETIRED for h in retired
+    )
 
 
 def test_removing_an_entry_deletes_its_chunks(
@@ -130,7 +132,9 @@ def test_removing_an_entry_deletes_its_chunks(
     ingest(settings, small_manifest(entries), usem3)
     report = ingest(settings, small_manifest([e for e in entries if e["id"] != LAW]), usem3)
     assert report.removed == [LAW]
-    assert all(h.chunk.source_id != LAW for h in search(settings, usem3, "医師の届出", statuses=tuple(EditionStatus)))
+    assert all(
+        h.chunk.edition.source_id != LAW for h in search(settings, usem3, "医師の届出", statuses=tuple(EditionStatus))
+    )
 
 
 def test_a_crash_mid_edition_is_invisible_and_the_rerun_finishes(
@@ -156,7 +160,7 @@ def test_a_crash_mid_edition_is_invisible_and_the_rerun_finishes(
     report = ingest(settings, manifest, usem3)
     assert report.replaced == [LAW]
     assert report.garbage_collected == 0  # the rerun rewrote the same ids; the old edition was deleted at the switch
-    law_hits = [h for h in search(settings, usem3, "医師の届出") if h.chunk.source_id == LAW]
+    law_hits = [h for h in search(settings, usem3, "医師の届出") if h.chunk.edition.source_id == LAW]
     assert law_hits and all("改正後" in h.chunk.text for h in law_hits)
 
 

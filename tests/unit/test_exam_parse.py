@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from rag_service.answer import build_exam_prompt, infer_n_select, majority_vote, merge_hits, parse_answer_letters
+from rag_service.answer import build_exam_prompt, exam_query_text, infer_n_select, majority_vote, parse_answer_letters
+from rag_service.query_kind import parse_exam
 from rag_service.types import Chunk, Edition, EditionStatus, Hit, LegScore
 
 
@@ -100,14 +101,14 @@ def _hit(text: str, rank: int) -> Hit:
     return Hit(chunk=chunk, fused=LegScore(1 / (60 + rank), rank))
 
 
-def test_merge_hits_keeps_each_chunk_once_at_its_best_rank() -> None:
-    q = [_hit("メトホルミン", 1), _hit("SGLT2阻害薬", 2), _hit("インスリン", 3)]
-    c1 = [_hit("インスリン", 1), _hit("メトホルミン", 2)]
-    c2 = [_hit("メトホルミン", 1), _hit("GLP-1受容体作動薬", 2)]
-    merged = merge_hits([q, c1, c2], top_k=10)
-    assert [h.chunk.text for h in merged] == ["メトホルミン", "インスリン", "SGLT2阻害薬", "GLP-1受容体作動薬"]
-    assert merged[1].fused == LegScore(1 / 61, 1)  # the hit from the search where it ranked best
-    assert len(merge_hits([q, c1, c2], top_k=2)) == 2
+def test_exam_query_text_puts_each_choice_on_an_option_line() -> None:
+    """What the exam path searches: the question and its choices as `a: …` lines, which parse back exam-style."""
+    choices = {"a": "保健所長", "b": "市町村長", "c": "所轄警察署"}
+    text = exam_query_text("異状死体を検案した医師の届出先はどれか。", choices)
+    assert text == "異状死体を検案した医師の届出先はどれか。\na: 保健所長\nb: 市町村長\nc: 所轄警察署"
+    exam = parse_exam(text)
+    assert exam is not None and exam.options == ("保健所長", "市町村長", "所轄警察署")
+    assert exam.stem == "異状死体を検案した医師の届出先"
 
 
 def test_exam_prompt_lists_sources_question_choices_and_format() -> None:

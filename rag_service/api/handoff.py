@@ -1,4 +1,10 @@
-"""Hand an ingestion job to the `rag serve` process that holds the embedded store (it cannot be opened twice)."""
+"""The hand-off between `rag serve` and `rag ingest` on one machine, both sides in one module.
+
+The embedded store belongs to one process, so while `rag serve` holds it, it writes `RAG_DATA_DIR/server.json`
+(mode 0600: pid, URL, a per-run admin token) and removes it on shutdown; `rag ingest` finds that file and hands
+its job to `POST /v1/admin/ingest`, following progress from `GET /v1/admin/jobs/{id}`. Only a serving process
+writes the file: one-shot commands (`rag search`) open the index themselves and never announce a server.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ import httpx
 
 from ingestion.progress import ProgressSink
 from rag_service.errors import BackendUnavailable, RagError
+from rag_service.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,28 @@ def find_server(server_file: Path) -> ServerInfo | None:
     except (FileNotFoundError, ValueError, KeyError, TypeError):
         return None
     return info if _pid_alive(info.pid) else None
+
+
+def write_server_file(settings: Settings, admin_token: str) -> None:
+    """Announce this process as the holder of the embedded store (atomic replace, owner-only permissions)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.server_file
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        url = f"http://{settings.host}:{settings.port}"
+        json.dump({"pid": os.getpid(), "url": url, "admin_token": admin_token}, f)
+    os.replace(tmp, path)
+
+
+def remove_server_file(settings: Settings) -> None:
+    """Withdraw the announcement, unless another process has written its own since."""
+    try:
+        doc = json.loads(settings.server_file.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return
+    if doc.get("pid") == os.getpid():
+        settings.server_file.unlink(missing_ok=True)
 
 
 def _sync(progress: ProgressSink, seen: dict[str, dict[str, int]], snap: dict[str, Any]) -> None:
