@@ -107,7 +107,9 @@ def test_search_needs_no_api_key_and_never_announces_itself_as_the_server(
     watcher = threading.Thread(target=watch)
     watcher.start()
     try:
-        code, out = rag(tmp_path, manifest, "search", "未成年者の喫煙の禁止", "--json", RAG_API_KEYS=keys)
+        code, out = rag(
+            tmp_path, manifest, "search", "未成年者の喫煙の禁止", "--json", "--mode", "bm25", RAG_API_KEYS=keys
+        )
     finally:
         stop.set()
         watcher.join()
