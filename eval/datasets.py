@@ -107,12 +107,37 @@ def load_nmle_law(data_dir: Path | None = None) -> RetrievalDataset:
     return RetrievalDataset("nmle_law", corpus, queries, _read_qrels(root / "qrels.dev.jsonl"))
 
 
+def load_custom(corpus: Path, queries: Path, qrels: Path, name: str = "custom") -> RetrievalDataset:
+    """A hospital's own set in the bundled formats: corpus rows `{doc_id, title?, text, medical?}`, query rows
+    `{query_id, text, medical?}`, qrels rows `{query_id, doc_id, relevance}` (graded; ≤ 0 is not relevant)."""
+    passages = tuple(
+        Passage(str(r["doc_id"]), str(r.get("title") or ""), str(r["text"]), bool(r.get("medical", False)))
+        for r in _read_jsonl(corpus)
+    )
+    qs = tuple(Query(str(r["query_id"]), str(r["text"]), bool(r.get("medical", False))) for r in _read_jsonl(queries))
+    judged = _read_qrels(qrels)
+    if not passages or not qs:
+        raise ValueError(f"{corpus if not passages else queries}: no rows")
+    known = {p.doc_id for p in passages}
+    missing = sorted({d for grades in judged.values() for d in grades} - known)
+    if missing:
+        raise ValueError(f"{qrels}: {len(missing)} judged doc ids are not in {corpus} (first: {missing[0]})")
+    return RetrievalDataset(name, passages, qs, judged)
+
+
 def load_dataset(name: str, data_dir: Path | None = None) -> RetrievalDataset:
     if name == "jaqa_wiki":
         return load_jaqa_wiki(data_dir)
     if name == "nmle_law":
         return load_nmle_law(data_dir)
     raise ValueError(f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}")
+
+
+def first_queries(dataset: RetrievalDataset, n: int) -> RetrievalDataset:
+    """The first `n` queries and their qrels only (so a sub-corpus keeps just their gold passages)."""
+    queries = dataset.queries[:n]
+    keep = {q.query_id for q in queries}
+    return replace(dataset, queries=queries, qrels={k: v for k, v in dataset.qrels.items() if k in keep})
 
 
 def sub_corpus(dataset: RetrievalDataset, size: int, seed: int = 0) -> RetrievalDataset:

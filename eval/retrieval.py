@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from eval.bigram_baseline import BigramBM25
-from eval.datasets import Passage, RetrievalDataset, load_dataset
+from eval.datasets import Passage, RetrievalDataset, first_queries, load_dataset
 from eval.metrics import mrr_at_k, ndcg_at_k, recall_at_k
+from eval.retrieval_report import MODES, markdown, select_systems, write_report
 from eval.stats import bootstrap_ci, paired_test
 from ingestion.progress import NullProgress
 from ingestion.run import run_ingest
@@ -139,15 +140,16 @@ def collect_rankings(ds: RetrievalDataset, settings: Settings, exam_style: bool)
     reranker = load_reranker(settings.reranker)
     retriever = Retriever(store, embedder, settings, reranker)
     flt = store_filter(Filters(), retriever.catalog())
+    legs = tuple(leg for leg in LEGS if leg != "dense" or embedder is not None)
     unit_of: dict[str, str] = {}
     per_query: dict[str, Any] = {}
     try:
         for q in ds.queries:
-            entry: dict[str, Rankings] = {"plain": retriever.leg_rankings(q.text[:2000], LEGS, flt, DEPTH)}
+            entry: dict[str, Rankings] = {"plain": retriever.leg_rankings(q.text[:2000], legs, flt, DEPTH)}
             auto = resolve_kind(q.text[:2000], "auto")
             entry["auto"] = {auto: []}  # the kind /v1/search picks for this text (query_kind=auto)
             if exam_style or auto == "exam":
-                entry["exam"] = retriever.leg_rankings(sub_queries(q.text[:2000], "exam"), LEGS, flt, DEPTH)
+                entry["exam"] = retriever.leg_rankings(sub_queries(q.text[:2000], "exam"), legs, flt, DEPTH)
             if reranker is not None:  # the configured hybrid, then the cross-encoder over its top RERANK_TOP_N
                 sq = SearchQuery(q.text[:2000], settings.retrieval.rerank_top_n, rerank=True)
                 hits = retriever.search(sq).hits
@@ -237,52 +239,61 @@ def summarise(result: dict[str, Any], metric: str = "ndcg@10") -> dict[str, Any]
     out: dict[str, Any] = {}
     for subset, idx in subsets.items():
         vals = {name: [rows[i][metric] for i in idx] for name, rows in per_system.items()}
-        best_leg = max(legs, key=lambda n: sum(vals[n]))
+        best_leg = max(legs, key=lambda n: sum(vals[n])) if legs else None
         table = {}
         for name, v in vals.items():
             ci = bootstrap_ci(v, seed=0)
-            vs_leg = paired_test(v, vals[best_leg], seed=0)
             vs_base = paired_test(v, vals["bigram BM25 baseline (passages)"], seed=0)
             rows = per_system[name]
             others = {m: round(sum(rows[i][m] for i in idx) / max(len(idx), 1), 3) for m in rows[0]}
             table[name] = {
                 metric: round(ci.mean, 4),
                 "ci95": [round(ci.low, 4), round(ci.high, 4)],
-                "vs_best_leg": {"diff": round(vs_leg.mean_diff, 4), "p": round(vs_leg.p_value, 4)},
                 "vs_bigram_baseline": {"diff": round(vs_base.mean_diff, 4), "p": round(vs_base.p_value, 4)},
                 **{m: x for m, x in others.items() if m != metric},
             }
+            if best_leg is not None:
+                vs_leg = paired_test(v, vals[best_leg], seed=0)
+                table[name]["vs_best_leg"] = {"diff": round(vs_leg.mean_diff, 4), "p": round(vs_leg.p_value, 4)}
         out[subset] = {"n": len(idx), "best_leg": best_leg, "systems": table}
     return out
 
 
-def markdown(summary: dict[str, Any], title: str, metric: str = "ndcg@10") -> str:
-    lines = [f"## {title}", ""]
-    for subset, block in summary.items():
-        lines += [
-            f"### {subset} ({block['n']} queries; best single leg: {block['best_leg']})",
-            "",
-            f"| system | {metric} | 95% CI | Δ best leg (p) | Δ bigram baseline (p) | R@10 | R@100 | MRR@10 |",
-            "|---|---:|---|---:|---:|---:|---:|---:|",
-        ]
-        ranked = sorted(block["systems"].items(), key=lambda kv: -kv[1][metric])
-        for name, row in ranked:
-            lo, hi = row["ci95"]
-            d1, d2 = row["vs_best_leg"], row["vs_bigram_baseline"]
-            lines.append(
-                f"| {name} | {row[metric]:.3f} | {lo:.3f}–{hi:.3f} | {d1['diff']:+.3f} ({d1['p']:.3f}) | "
-                f"{d2['diff']:+.3f} ({d2['p']:.3f}) | {row['recall@10']:.3f} | {row['recall@100']:.3f} | "
-                f"{row['mrr@10']:.3f} |"
-            )
-        lines.append("")
-    return "\n".join(lines)
+def run(
+    ds: RetrievalDataset,
+    settings: Settings,
+    work_dir: Path,
+    out: Path | None = None,
+    modes: Sequence[str] = MODES,
+    grid: bool = False,
+    exam_style: bool | None = None,
+) -> dict[str, Any]:
+    """Index the corpus (or reuse the index), query every leg once, score every system, write the report."""
+    settings = build_index(ds, settings, work_dir)
+    exam_style = ds.name == "nmle_law" if exam_style is None else exam_style
+    digest = hashlib.sha256("\x1f".join(f"{q.query_id}\x1e{q.text}" for q in ds.queries).encode()).hexdigest()[:12]
+    rr = "-rerank" if settings.reranker else ""
+    cache_path = settings.data_dir.parent / f"rankings-{digest}{rr}.json"
+    if cache_path.exists():
+        cache, embedder_id = json.loads(cache_path.read_text(encoding="utf-8")), settings.embedder
+    else:
+        cache, embedder_id = collect_rankings(ds, settings, exam_style)
+        cache_path.write_text(json.dumps(cache, ensure_ascii=False), encoding="utf-8")
+    configs = default_configs(settings) + (grid_configs() if grid else [])
+    result = evaluate(ds, cache, configs, exam_style, settings.retrieval.prefetch_limit)
+    result["per_system"] = select_systems(result["per_system"], modes, grid)
+    summary = summarise(result)
+    title = f"{ds.name}: {len(ds.corpus)} passages, {len(ds.queries)} queries, embedder {embedder_id}"
+    folder = out or settings.data_dir.parent
+    write_report(folder, title, summary, result, ds, settings)
+    return {"title": title, "summary": summary, "out": str(folder)}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dataset", default="nmle_law", choices=["nmle_law", "jaqa_wiki"])
     ap.add_argument("--work-dir", type=Path, default=Path("bench-results/eval"))
-    ap.add_argument("--out", type=Path, default=None, help="folder for report.json / report.md")
+    ap.add_argument("--out", type=Path, default=None, help="folder for report.json / report.md / report.png")
     ap.add_argument("--limit", type=int, default=0, help="only the first N queries (smoke runs)")
     ap.add_argument("--embedder", default=None, help="RAG_EMBEDDER for the index (default: the setting)")
     ap.add_argument("--grid", action="store_true", help="also every configuration of the weight grid")
@@ -296,30 +307,9 @@ def main() -> None:
         settings = settings.model_copy(update={"chunking": chunking})
     ds = load_dataset(args.dataset)
     if args.limit:
-        ds = RetrievalDataset(ds.name, ds.corpus, ds.queries[: args.limit], ds.qrels, ds.note)
-    settings = build_index(ds, settings, args.work_dir)
-    exam_style = args.dataset == "nmle_law"
-    rr = "-rerank" if settings.reranker else ""
-    cache_path = settings.data_dir.parent / f"rankings-{len(ds.queries)}{rr}.json"
-    if cache_path.exists():
-        cache, embedder_id = json.loads(cache_path.read_text(encoding="utf-8")), settings.embedder
-    else:
-        cache, embedder_id = collect_rankings(ds, settings, exam_style)
-        cache_path.write_text(json.dumps(cache, ensure_ascii=False), encoding="utf-8")
-    configs = default_configs(settings) + (grid_configs() if args.grid else [])
-    result = evaluate(ds, cache, configs, exam_style, settings.retrieval.prefetch_limit)
-    summary = summarise(result)
-    title = f"{ds.name}: {len(ds.corpus)} passages, {len(ds.queries)} dev queries, embedder {embedder_id}"
-    md = markdown(summary, title)
-    print(md)
-    out = args.out or settings.data_dir.parent
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(json.dumps({"title": title, "summary": summary}, ensure_ascii=False, indent=1))
-    (out / "report.md").write_text(md, encoding="utf-8")
-    with (out / "per_query.jsonl").open("w", encoding="utf-8") as f:  # one row per query: every system's scores
-        for i, q in enumerate(ds.queries):
-            row = {name: rows[i]["ndcg@10"] for name, rows in result["per_system"].items()}
-            f.write(json.dumps({"query_id": q.query_id, "ndcg@10": row}, ensure_ascii=False) + "\n")
+        ds = first_queries(ds, args.limit)
+    report = run(ds, settings, args.work_dir, args.out, grid=args.grid)
+    print(markdown(report["summary"], report["title"]))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""`rag`: ingest, corpus status, search, serve. A thin shell over ingestion/ and rag_service/."""
+"""`rag`: ingest, corpus status, search, eval, serve. A thin shell over ingestion/, rag_service/ and eval/."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 app = typer.Typer(help="Guideline-grounded retrieval for Japanese clinical guidelines.", no_args_is_help=True)
 corpus_app = typer.Typer(help="What the index holds.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
+eval_app = typer.Typer(help="Evaluation runs: retrieval quality on a bundled set or your own.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
 out = Console()
 err = Console(stderr=True)
 
@@ -221,6 +223,58 @@ def _search_in_process(settings: Settings, q: SearchQuery) -> dict[str, Any]:
         hits=[HitOut.from_hit(h) for h in result.hits], timings_ms=result.timings_ms, query_kind=result.query_kind
     )
     return response.model_dump(mode="json")
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    dataset: Annotated[str | None, typer.Option(help="jaqa_wiki | nmle_law (in ../shared/data).")] = None,
+    corpus: Annotated[Path | None, typer.Option(help="Your corpus: {doc_id, title?, text} rows.")] = None,
+    queries: Annotated[Path | None, typer.Option(help="Your queries: {query_id, text, medical?} rows.")] = None,
+    qrels: Annotated[Path | None, typer.Option(help="Your judgements: {query_id, doc_id, relevance} rows.")] = None,
+    modes: Annotated[str, typer.Option(help="Rows: bm25,bigram,dense,hybrid[,hybrid+rerank].")] = "",
+    fusion: Annotated[str | None, typer.Option(help="Override RAG_RETRIEVAL__FUSION: dbsf | rrf | convex.")] = None,
+    limit: Annotated[int, typer.Option(help="Only the first N queries.")] = 0,
+    corpus_size: Annotated[int, typer.Option(help="Gold passages + seeded distractors, N in all (0: all).")] = 0,
+    grid: Annotated[bool, typer.Option("--grid", help="Also every configuration of the weight grid.")] = False,
+    work_dir: Annotated[Path, typer.Option(help="Where the evaluation indexes live.")] = Path("bench-results/eval"),
+    out: Annotated[Path | None, typer.Option(help="Report folder (default: beside the index).")] = None,
+) -> None:
+    """Retrieval quality through the service's own ingestion and Retriever: nDCG@10, recall, MRR with 95% intervals,
+    paired tests against the best leg and a character-bigram BM25 baseline; report.{json,md,png}, per_query.jsonl."""
+
+    from eval.datasets import first_queries, load_custom, load_dataset, sub_corpus
+    from eval.retrieval import run
+    from eval.retrieval_report import markdown
+
+    settings = Settings()
+    if fusion:
+        if fusion not in ("dbsf", "rrf", "convex"):
+            _fail(f"unknown fusion {fusion!r}: use dbsf, rrf or convex")
+        settings = settings.model_copy(update={"retrieval": settings.retrieval.model_copy(update={"fusion": fusion})})
+    own = (corpus, queries, qrels)
+    try:
+        if dataset and any(own):
+            _fail("give either --dataset or --corpus/--queries/--qrels, not both")
+        if dataset:
+            ds = load_dataset(dataset)
+        elif all(own):
+            ds = load_custom(*own)  # type: ignore[arg-type]
+        else:
+            _fail("give --dataset jaqa_wiki|nmle_law, or all three of --corpus, --queries and --qrels")
+        if limit:
+            ds = first_queries(ds, limit)
+        if corpus_size:
+            ds = sub_corpus(ds, corpus_size)
+        chosen = [m.strip() for m in modes.split(",") if m.strip()] or [
+            "bm25", "bigram", "dense", "hybrid", *(["hybrid+rerank"] if settings.reranker else [])
+        ]  # fmt: skip
+        if settings.embedder.lower() == "none":
+            chosen = [m for m in chosen if m != "dense"]
+        report = run(ds, settings, work_dir, out, modes=chosen, grid=grid)
+    except (RagError, ValueError, FileNotFoundError) as e:
+        _fail(str(e))
+    print(markdown(report["summary"], report["title"]))
+    err.print(f"report written to {report['out']} (report.md, report.json, report.png, per_query.jsonl)")
 
 
 @app.command()
