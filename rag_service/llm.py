@@ -30,6 +30,7 @@ class LLMClient(Protocol):
         max_tokens: int = 512,
         n: int = 1,
         seed: int | None = None,
+        response_format: dict[str, Any] | None = None,
     ) -> list[str]: ...
 
     def stream(
@@ -96,7 +97,14 @@ class OpenAICompatClient:
 
     # --- requests -------------------------------------------------------------------------------------------
 
-    def _body(self, messages: Sequence[Message], temperature: float, max_tokens: int, seed: int | None) -> dict:
+    def _body(
+        self,
+        messages: Sequence[Message],
+        temperature: float,
+        max_tokens: int,
+        seed: int | None,
+        response_format: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": self._model,
             "messages": list(messages),
@@ -105,6 +113,8 @@ class OpenAICompatClient:
         }
         if seed is not None:
             body["seed"] = seed
+        if response_format is not None:  # OpenAI's structured output: vLLM and llama.cpp honour a JSON schema
+            body["response_format"] = response_format
         return body
 
     def _unavailable(self, what: str) -> BackendUnavailable:
@@ -151,15 +161,18 @@ class OpenAICompatClient:
         max_tokens: int = 512,
         n: int = 1,
         seed: int | None = None,
+        response_format: dict[str, Any] | None = None,
     ) -> list[str]:
-        """`n` completions. Where the server rejects (4xx) or ignores `n` (llama.cpp allows only 1), one request
+        """`n` completions (constrained to `response_format` when given). Where the server rejects (4xx) or ignores
+        `n` (llama.cpp allows only 1), one request
         per completion, with seeds seed, seed+1, … so the samples differ; the client remembers which it was."""
         if n < 1:
             raise ValueError("n must be at least 1")
         texts: list[str] = []
         if n > 1 and self._n_supported is not False:
             try:
-                texts = self._texts(self._post({**self._body(messages, temperature, max_tokens, seed), "n": n}))
+                body = self._body(messages, temperature, max_tokens, seed, response_format)
+                texts = self._texts(self._post({**body, "n": n}))
                 self._n_supported = len(texts) >= n
             except BackendUnavailable:
                 raise
@@ -167,7 +180,8 @@ class OpenAICompatClient:
                 self._n_supported = False
         while len(texts) < n:
             s = None if seed is None else seed + len(texts)
-            texts.extend(self._texts(self._post(self._body(messages, temperature, max_tokens, s)))[:1])
+            body = self._body(messages, temperature, max_tokens, s, response_format)
+            texts.extend(self._texts(self._post(body))[:1])
         return texts[:n]
 
     def stream(

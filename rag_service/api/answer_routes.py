@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import iterate_in_threadpool
 
-from rag_service.answer import AnswerDelta, AnswerResult, EvidenceThreshold, answer, exam, stream_answer
+from rag_service.answer import AnswerDelta, AnswerResult, EvidenceThreshold, answer, stream_answer
 from rag_service.api.routes import State, require_key
 from rag_service.api.schemas import (
     AnswerRequest,
@@ -24,6 +24,7 @@ from rag_service.api.schemas import (
 from rag_service.api.state import ServiceState
 from rag_service.citations import Citation
 from rag_service.errors import RagError
+from rag_service.exam import exam
 from rag_service.llm import LLMClient
 from rag_service.types import Hit
 

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag_service.answer import exam_query_text
 from rag_service.catalog import CatalogEntry
+from rag_service.exam import exam_query_text
 from rag_service.query import Filters, SearchQuery
 from rag_service.settings import RetrievalSettings, Settings
 from rag_service.types import Edition, EditionStatus, Hit

@@ -20,10 +20,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from ingestion.progress import NullProgress
 from ingestion.run import run_ingest
-from rag_service.answer import ABSTAIN_MARKER, AnswerDelta, AnswerDone, EvidenceThreshold, answer, exam, stream_answer
+from rag_service.answer import ABSTAIN_MARKER, AnswerDelta, AnswerDone, EvidenceThreshold, answer, stream_answer
 from rag_service.dense import Embedder
 from rag_service.embedded_llm import EmbeddedLLM, start_embedded_llm
 from rag_service.errors import BackendUnavailable, RagError
+from rag_service.exam import exam
 from rag_service.llm import OpenAICompatClient
 from rag_service.retrieve import Retriever, SearchQuery
 from rag_service.settings import Settings
@@ -178,6 +179,35 @@ def test_exam_majority_vote_keeps_the_winning_evidence(retriever: Retriever, sup
     assert len(result.raw) == 3 and len(result.hits) == 4
     assert all(r["temperature"] > 0 for r in fake.requests)
     assert len(fake.requests) == (1 if supports_n else 4)  # the rejected n=3 request, then one per vote
+
+
+def test_exam_asks_for_structured_output_and_falls_back_to_text(retriever: Retriever) -> None:
+    fake = FakeLLM(['{"answer": ["b"], "sources": [2]}', "[ans]c[/ans] 根拠[1]"])
+    result = exam(EXAM_Q, CHOICES, retriever, fake.client(), SearchQuery(EXAM_Q, top_k=3))
+    sent = fake.requests[0]
+    assert sent["response_format"]["json_schema"]["schema"]["properties"]["answer"]["items"]["enum"] == list(CHOICES)
+    assert "JSON" in sent["messages"][-1]["content"]
+    assert result.answer_letters == "b" and result.fallback == [False] and [c.number for c in result.citations] == [2]
+    # free text from a model that ignores the schema: the text parser reads it, and the result says so
+    result = exam(EXAM_Q, CHOICES, retriever, fake.client(), SearchQuery(EXAM_Q, top_k=3))
+    assert result.answer_letters == "c" and result.fallback == [True] and [c.number for c in result.citations] == [1]
+
+
+def test_exam_on_an_endpoint_that_refuses_response_format(retriever: Retriever) -> None:
+    requests: list[dict[str, object]] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        requests.append(body)
+        if "response_format" in body:
+            return httpx.Response(400, json={"error": {"message": "response_format is not supported"}})
+        return httpx.Response(200, json={"choices": [{"index": 0, "message": {"content": "[ans]d[/ans]"}}]})
+
+    client = OpenAICompatClient("http://llm.test/v1", "old", transport=httpx.MockTransport(handle))
+    result = exam(EXAM_Q, CHOICES, retriever, client, SearchQuery(EXAM_Q, top_k=3))
+    assert result.answer_letters == "d" and result.fallback == [True]
+    assert ["response_format" in r for r in requests] == [True, False]
+    assert "[ans]" in str(requests[1]["messages"])
 
 
 def test_exam_closed_book_has_no_sources(retriever: Retriever) -> None:

@@ -6,7 +6,15 @@ from datetime import date
 
 import pytest
 
-from rag_service.answer import build_exam_prompt, exam_query_text, infer_n_select, majority_vote, parse_answer_letters
+from rag_service.exam import (
+    answer_schema,
+    build_exam_prompt,
+    exam_query_text,
+    infer_n_select,
+    majority_vote,
+    parse_answer_letters,
+    parse_structured,
+)
 from rag_service.query_kind import parse_exam
 from rag_service.types import Chunk, Edition, EditionStatus, Hit, LegScore
 
@@ -119,3 +127,26 @@ def test_exam_prompt_lists_sources_question_choices_and_format() -> None:
     assert "e. 食事療法" in user and "2つ選び" in user and "[ans]" in user
     closed = build_exam_prompt("正しいのはどれか。", choices, [], 1)[-1]["content"]
     assert "参考資料" not in closed and "[1]" not in closed
+
+
+def test_answer_schema_constrains_letters_and_count() -> None:
+    schema = answer_schema("abcde", 2)["json_schema"]["schema"]
+    answer = schema["properties"]["answer"]
+    assert answer["items"]["enum"] == ["a", "b", "c", "d", "e"] and answer["minItems"] == answer["maxItems"] == 2
+    assert schema["required"] == ["answer"]
+    assert "maxItems" not in answer_schema("abcd", None)["json_schema"]["schema"]["properties"]["answer"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "n_select", "expected"),
+    [
+        ('{"answer": ["c"], "sources": [2]}', 1, ("c", [2])),
+        ('{"answer": ["E", "a"]}', 2, ("ae", [])),
+        ('{"answer": ["f"]}', 1, None),  # not a choice
+        ('{"answer": ["a", "b"]}', 1, None),  # more letters than asked: the text parser decides
+        ("[ans]c[/ans]", 1, None),  # not JSON: the fallback parser reads it
+        ('{"sources": [1]}', 1, None),
+    ],
+)
+def test_parse_structured(raw: str, n_select: int, expected: tuple[str, list[int]] | None) -> None:
+    assert parse_structured(raw, "abcde", n_select) == expected
