@@ -277,6 +277,34 @@ def eval_retrieval(
     err.print(f"report written to {report['out']} (report.md, report.json, report.png, per_query.jsonl)")
 
 
+@eval_app.command("exam")
+def eval_exam(
+    questions: Annotated[list[Path], typer.Argument(help="Question files (../shared/data/questions/*.jsonl format).")],
+    conditions: Annotated[str, typer.Option(help="closed,rag,rag-vote (comma-separated).")] = "closed,rag",
+    votes: Annotated[int, typer.Option(help="Samples for rag-vote (majority wins).")] = 5,
+    limit: Annotated[int, typer.Option(help="Only the first N questions asked.")] = 0,
+    top_k: Annotated[int, typer.Option(help="Sources in the prompt.")] = 5,
+    qrels: Annotated[
+        Path | None, typer.Option(help="Statute qrels for the retrieval link (default: nmle_law).")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(help="Questions in flight at once.")] = 1,
+    seed: Annotated[int, typer.Option(help="Sampling seed (deterministic for a fixed endpoint).")] = 0,
+    out: Annotated[Path, typer.Option(help="Folder for results.jsonl (resumed) and the report.")] = Path(
+        "bench-results/exam"
+    ),
+) -> None:
+    """Exam accuracy closed book vs RAG (vs RAG + voting) through the code of /v1/exam, with the configured LLM
+    (RAG_LLM_BASE_URL, or RAG_LLM_EMBEDDED for the plumbing); resumable; report.md / report.json."""
+    from eval.exam_run import run_exam_cli
+
+    chosen = tuple(c.strip() for c in conditions.split(",") if c.strip())
+    try:
+        text = run_exam_cli(Settings(), questions, chosen, votes, limit, top_k, qrels, concurrency, seed, out)
+    except (RagError, ValueError, FileNotFoundError) as e:
+        _fail(str(e))
+    print(text)
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address (default RAG_HOST, 127.0.0.1).")] = None,
