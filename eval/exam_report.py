@@ -53,7 +53,12 @@ def summarise_exam(
 ) -> dict[str, Any]:
     by_id = {q.id: q for q in questions}
     left_out = Counter(reason for q in questions if (reason := q.left_out()) is not None)
-    out: dict[str, Any] = {"asked": len({r["id"] for r in rows}), "left_out": dict(left_out), "conditions": {}}
+    out: dict[str, Any] = {
+        "in_files": len(questions),
+        "asked": len({r["id"] for r in rows}),
+        "left_out": dict(left_out),
+        "conditions": {},
+    }
     for cond in conditions:
         mine = [r for r in rows if r["condition"] == cond]
         block = _accuracy(mine)
@@ -93,7 +98,9 @@ def _retrieval_link(rows: Sequence[Mapping[str, Any]], qrels: Mapping[str, Mappi
 
 def exam_markdown(summary: Mapping[str, Any], title: str, plumbing: bool) -> str:
     lines = [PLUMBING, ""] if plumbing else []
-    lines += [f"## {title}", "", f"Asked: {summary['asked']} questions; left out: {summary['left_out'] or 'none'}.", ""]
+    left = ", ".join(f"{k} {v}" for k, v in summary["left_out"].items()) or "none"
+    lines += [f"## {title}", "", f"{summary['in_files']} questions in the files; left out: {left}; asked: "
+              f"{summary['asked']}.", ""]  # fmt: skip
     lines += ["| condition | accuracy | 95% CI | n | 禁忌肢 chosen | unreadable | fallback-parsed | median s |"]
     lines += ["|---|---:|---|---:|---:|---:|---:|---:|"]
     for cond, b in summary["conditions"].items():
