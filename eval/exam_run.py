@@ -10,7 +10,7 @@ from typing import Any
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from eval.datasets import _read_qrels, shared_data_dir
-from eval.exam_harness import CONDITIONS, ExamRun, in_process_answerer, load_questions, run_exam
+from eval.exam_harness import CONDITIONS, ExamRun, in_process_answerer, load_questions, remote_answerer, run_exam
 from eval.exam_report import exam_markdown, summarise_exam, write_exam_report
 from rag_service.embedded_llm import start_embedded_llm
 from rag_service.index import open_for_search
@@ -28,6 +28,17 @@ def _qrels(path: Path | None) -> dict[str, dict[str, int]]:
         return {}
 
 
+def _local_llm(settings: Settings, stack: ExitStack) -> LLMClient:
+    if not (settings.llm_base_url or settings.llm_embedded):
+        raise ValueError("no LLM is configured: set RAG_LLM_BASE_URL (and RAG_LLM_MODEL), or RAG_LLM_EMBEDDED=true")
+    if settings.llm_embedded:
+        embedded = stack.enter_context(start_embedded_llm(settings.models_dir, threads=settings.llm_threads))
+        return OpenAICompatClient(embedded.base_url, embedded.model, timeout=settings.llm_timeout_s)
+    url, s = settings.llm_base_url, settings
+    assert url is not None
+    return stack.enter_context(OpenAICompatClient(url, s.llm_model, s.llm_api_key, s.llm_timeout_s))
+
+
 def run_exam_cli(
     settings: Settings,
     files: Sequence[Path],
@@ -39,29 +50,18 @@ def run_exam_cli(
     concurrency: int,
     seed: int,
     out: Path,
+    base_url: str | None = None,
+    api_key: str | None = None,
 ) -> str:
+    """In process (the configured index and LLM) or, with `base_url`, through a running service's /v1/exam."""
     unknown = [c for c in conditions if c not in CONDITIONS]
     if unknown or not conditions:
         raise ValueError(f"unknown condition(s) {unknown}: choose from {', '.join(CONDITIONS)}")
     questions = load_questions(files)
     asked = [q for q in questions if q.left_out() is None][: limit or None]
-    if not (settings.llm_base_url or settings.llm_embedded):
-        raise ValueError("no LLM is configured: set RAG_LLM_BASE_URL (and RAG_LLM_MODEL), or RAG_LLM_EMBEDDED=true")
     r = settings.retrieval
     with ExitStack() as stack:
-        index = open_for_search(settings)
-        stack.callback(index.close)
-        llm: LLMClient
-        if settings.llm_embedded:
-            embedded = stack.enter_context(start_embedded_llm(settings.models_dir, threads=settings.llm_threads))
-            llm = OpenAICompatClient(embedded.base_url, embedded.model, timeout=settings.llm_timeout_s)
-        else:
-            assert settings.llm_base_url is not None
-            llm = stack.enter_context(
-                OpenAICompatClient(
-                    settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_s
-                )
-            )
+        llm = None if base_url else _local_llm(settings, stack)
         run = ExamRun(
             conditions=conditions,
             votes=votes,
@@ -69,11 +69,17 @@ def run_exam_cli(
             temperature=settings.answer.exam_temperature,
             max_tokens=settings.answer.exam_max_tokens,
             seed=seed,
-            model=llm.model,
-            retrieval={"embedder": settings.embedder, "fusion": r.fusion, "weights": r.leg_weights()},
+            model=llm.model if llm else f"the service at {base_url}",
+            retrieval={"embedder": settings.embedder, "fusion": r.fusion, "weights": r.leg_weights()} if llm else {},
         )
-        retriever = Retriever(index.store, index.embedder, settings, index.reranker)
-        answer = in_process_answerer(retriever, llm, run, settings)
+        if llm is None:
+            assert base_url is not None
+            answer = remote_answerer(base_url, api_key, run)
+        else:
+            index = open_for_search(settings)
+            stack.callback(index.close)
+            retriever = Retriever(index.store, index.embedder, settings, index.reranker)
+            answer = in_process_answerer(retriever, llm, run, settings)
         right: dict[str, list[bool]] = {c: [] for c in conditions}
         columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
         with Progress(*columns, TimeRemainingColumn(), transient=True) as bar:

@@ -292,6 +292,10 @@ def eval_exam(
     out: Annotated[Path, typer.Option(help="Folder for results.jsonl (resumed) and the report.")] = Path(
         "bench-results/exam"
     ),
+    base_url: Annotated[
+        str | None, typer.Option(help="A running service (its /v1/exam) instead of in process.")
+    ] = None,
+    api_key: Annotated[str | None, typer.Option(help="API key for --base-url.")] = None,
 ) -> None:
     """Exam accuracy closed book vs RAG (vs RAG + voting) through the code of /v1/exam, with the configured LLM
     (RAG_LLM_BASE_URL, or RAG_LLM_EMBEDDED for the plumbing); resumable; report.md / report.json."""
@@ -299,7 +303,10 @@ def eval_exam(
 
     chosen = tuple(c.strip() for c in conditions.split(",") if c.strip())
     try:
-        text = run_exam_cli(Settings(), questions, chosen, votes, limit, top_k, qrels, concurrency, seed, out)
+        settings = Settings()
+        text = run_exam_cli(
+            settings, questions, chosen, votes, limit, top_k, qrels, concurrency, seed, out, base_url, api_key
+        )
     except (RagError, ValueError, FileNotFoundError) as e:
         _fail(str(e))
     print(text)

@@ -116,5 +116,10 @@ def post_exam(body: ExamRequest, state: State, llm: LLM) -> ExamResponse:
     )
     state.metrics.observe_stages({"exam": (time.perf_counter() - t0) * 1000})
     return ExamResponse(
-        answer_letters=result.answer_letters, votes=result.votes, citations=_refs(result.citations), raw=result.raw
+        answer_letters=result.answer_letters,
+        votes=result.votes,
+        citations=_refs(result.citations),
+        raw=result.raw,
+        sources=[h.chunk.unit_id or h.chunk.chunk_id for h in result.hits],
+        fallback_parsed=sum(result.fallback),
     )

@@ -226,3 +226,7 @@ class ExamResponse(BaseModel):
     votes: list[str]
     citations: list[CitationRef]
     raw: list[str]
+    sources: list[str] = Field(
+        default_factory=list, description="Unit (or chunk) ids of the numbered sources the model saw, in order."
+    )
+    fallback_parsed: int = Field(0, description="Samples read by the text parser instead of the JSON schema.")

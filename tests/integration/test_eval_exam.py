@@ -140,3 +140,38 @@ def test_statistics() -> None:
 def test_no_llm_is_a_clear_error(questions: Path, index: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["eval", "exam", str(questions)], env={"RAG_DATA_DIR": str(index)})
     assert result.exit_code == 1 and "RAG_LLM_BASE_URL" in result.output
+
+
+def test_against_a_running_service(questions: Path, index: Path, tmp_path: Path) -> None:
+    """`--base-url`: the same harness through a served /v1/exam (its own index, its own LLM, an API key)."""
+    from rag_service.api import create_app
+
+    answers = {q.question.strip(): q.accepted[0] for q in load_questions([questions])}
+    with RuleLLM(answers) as llm:
+        settings = Settings(
+            data_dir=index, embedder="none", api_keys=["k-exam"], llm_base_url=f"http://127.0.0.1:{llm.port}/v1"
+        )
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        try:
+            out = tmp_path / "remote"
+            args = ["eval", "exam", str(questions), "--limit", "4", "--out", str(out)]
+            result = runner.invoke(app, [*args, "--base-url", f"http://127.0.0.1:{port}", "--api-key", "k-exam"])
+            assert result.exit_code == 0, result.output
+            again = ["eval", "exam", str(questions), "--limit", "4", "--out", str(tmp_path / "bad")]
+            bad = runner.invoke(app, [*again, "--base-url", f"http://127.0.0.1:{port}", "--api-key", "wrong"])
+            assert bad.exit_code == 1 and "401" in bad.output
+        finally:
+            server.should_exit = True
+            thread.join(timeout=20)
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert len(rows) == 8 and all(r["correct"] for r in rows if r["condition"] == "rag")
+    assert all(r["source_units"] for r in rows if r["condition"] == "rag")
+    assert json.loads((out / "report.json").read_text())["config"]["model"].startswith("the service at")
