@@ -42,11 +42,13 @@ def markdown(summary: dict[str, Any], title: str, metric: str = "ndcg@10") -> st
     lines = [f"## {title}", ""]
     for subset, block in summary.items():
         best = block["best_leg"] or "none shown"
+        lines += [f"### {subset} ({block['n']} queries; best single leg: {best})", ""]
+        if "latency_ms" in block:
+            lat = block["latency_ms"]
+            lines += [f"Default search in process, top 10: median {lat['median']} ms, p95 {lat['p95']} ms.", ""]
         lines += [
-            f"### {subset} ({block['n']} queries; best single leg: {best})",
-            "",
-            f"| system | {metric} | 95% CI | Δ best leg (p) | Δ bigram baseline (p) | R@10 | R@100 | MRR@10 |",
-            "|---|---:|---|---:|---:|---:|---:|---:|",
+            f"| system | {metric} | 95% CI | Δ best leg (p) | Δ bigram baseline (p) | R@1 | R@10 | R@100 | MRR@10 |",
+            "|---|---:|---|---:|---:|---:|---:|---:|---:|",
         ]
         for name, row in sorted(block["systems"].items(), key=lambda kv: -kv[1][metric]):
             lo, hi = row["ci95"]
@@ -54,7 +56,7 @@ def markdown(summary: dict[str, Any], title: str, metric: str = "ndcg@10") -> st
             vs_leg = f"{d1['diff']:+.3f} ({d1['p']:.3f})" if d1 else "–"
             lines.append(
                 f"| {name} | {row[metric]:.3f} | {lo:.3f}–{hi:.3f} | {vs_leg} | {d2['diff']:+.3f} ({d2['p']:.3f}) | "
-                f"{row['recall@10']:.3f} | {row['recall@100']:.3f} | {row['mrr@10']:.3f} |"
+                f"{row['recall@1']:.3f} | {row['recall@10']:.3f} | {row['recall@100']:.3f} | {row['mrr@10']:.3f} |"
             )
         lines.append("")
     return "\n".join(lines)

@@ -47,6 +47,7 @@ def test_bundled_set_on_dev_queries(shared_data: Path, tmp_path: Path, dataset: 
     default = rows["DEFAULT: /v1/search hybrid, query_kind auto"]
     assert 0.0 <= default["ci95"][0] <= default["ndcg@10"] <= default["ci95"][1] <= 1.0
     assert doc["config"]["weights"] == {"bm25": 1.0, "bigram": 0.75, "dense": 0.5}
+    assert block["latency_ms"]["median"] > 0 and 0.0 <= rows["bm25 leg"]["recall@1"] <= 1.0
     lines = (out / "per_query.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == n and "ndcg@10" in json.loads(lines[0])["scores"]["bm25 leg"]
     assert "| DEFAULT: /v1/search hybrid, query_kind auto |" in text
