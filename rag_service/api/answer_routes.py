@@ -92,7 +92,8 @@ def post_answer(body: AnswerRequest, state: State, llm: LLM) -> AnswerResponse |
 
 @answers.post("/exam", response_model=ExamResponse)
 def post_exam(body: ExamRequest, state: State, llm: LLM) -> ExamResponse:
-    """Specialist-exam RAG: retrieval on the question and each choice, answer letters in [ans]…[/ans], voting."""
+    """Specialist-exam RAG: the question and its choices searched exam-style, the letters as schema-constrained JSON
+    (or [ans]…[/ans] text where the endpoint refuses the schema), majority voting over `votes` samples."""
     a = state.settings.answer
     if body.votes > a.max_votes:
         raise HTTPException(422, f"votes {body.votes} is over the limit of {a.max_votes} (RAG_ANSWER__MAX_VOTES)")
