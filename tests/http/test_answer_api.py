@@ -4,15 +4,11 @@ on 127.0.0.1 (the remote LLM is the one boundary we do not own)."""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
@@ -24,14 +20,9 @@ from rag_service.dense import load_embedder
 from rag_service.settings import Settings
 from rag_service.store import EdgeStore
 from tests.conftest import demo_entries, write_manifest
+from tests.local_server import free_port, serve_in_thread
 
 QUESTION = "医師が死体を検案して異状を認めたとき、何時間以内に警察署に届け出なければならないか。"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class ScriptedLLM:
@@ -55,20 +46,14 @@ class ScriptedLLM:
         def health() -> dict[str, str]:
             return {"status": "ok"}
 
-        self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self._serving = serve_in_thread(app)
 
     def __enter__(self) -> ScriptedLLM:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
+        self.port = self._serving.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self._serving.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="module")

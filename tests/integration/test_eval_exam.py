@@ -4,13 +4,9 @@ records what it receives and answers by rule, so accuracy, the McNemar test, res
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from typer.testing import CliRunner
@@ -23,6 +19,7 @@ from rag_service.cli import app
 from rag_service.settings import Settings
 from rag_service.store import EdgeStore
 from tests.conftest import demo_entries, write_manifest
+from tests.local_server import serve_in_thread
 
 runner = CliRunner()
 
@@ -50,22 +47,14 @@ class RuleLLM:
                 text = f"[ans]{','.join(letters)}[/ans]"
             return JSONResponse({"choices": [{"index": 0, "message": {"role": "assistant", "content": text}}]})
 
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
-        self.server = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=self.port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self._serving = serve_in_thread(api)
 
     def __enter__(self) -> RuleLLM:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
+        self.port = self._serving.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self._serving.__exit__(None, None, None)
 
 
 @pytest.fixture
@@ -151,16 +140,7 @@ def test_against_a_running_service(questions: Path, index: Path, tmp_path: Path)
         settings = Settings(
             data_dir=index, embedder="none", api_keys=["k-exam"], llm_base_url=f"http://127.0.0.1:{llm.port}/v1"
         )
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 60
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        try:
+        with serve_in_thread(create_app(settings)) as port:
             out = tmp_path / "remote"
             args = ["eval", "exam", str(questions), "--limit", "4", "--out", str(out)]
             result = runner.invoke(app, [*args, "--base-url", f"http://127.0.0.1:{port}", "--api-key", "k-exam"])
@@ -168,9 +148,6 @@ def test_against_a_running_service(questions: Path, index: Path, tmp_path: Path)
             again = ["eval", "exam", str(questions), "--limit", "4", "--out", str(tmp_path / "bad")]
             bad = runner.invoke(app, [*again, "--base-url", f"http://127.0.0.1:{port}", "--api-key", "wrong"])
             assert bad.exit_code == 1 and "401" in bad.output
-        finally:
-            server.should_exit = True
-            thread.join(timeout=20)
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert len(rows) == 8 and all(r["correct"] for r in rows if r["condition"] == "rag")
     assert all(r["source_units"] for r in rows if r["condition"] == "rag")
