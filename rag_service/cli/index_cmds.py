@@ -1,4 +1,4 @@
-"""`rag`: ingest, corpus status, search, eval, serve. A thin shell over ingestion/, rag_service/ and eval/."""
+"""The librarian's and the operator's commands: ingest, corpus status, search, serve."""
 
 from __future__ import annotations
 
@@ -11,28 +11,12 @@ from pathlib import Path
 from typing import Annotated, Any, cast, get_args
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from rag_service.cli.app import app, corpus_app, err, fail, out
 from rag_service.errors import RagError, StoreLockedError
 from rag_service.query import Mode, SearchQuery
 from rag_service.settings import Settings
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-app = typer.Typer(help="Guideline-grounded retrieval for Japanese clinical guidelines.", no_args_is_help=True)
-corpus_app = typer.Typer(help="What the index holds.", no_args_is_help=True)
-app.add_typer(corpus_app, name="corpus")
-eval_app = typer.Typer(help="Evaluation runs: retrieval quality on a bundled set or your own.", no_args_is_help=True)
-app.add_typer(eval_app, name="eval")
-out = Console()
-err = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}")
-    raise typer.Exit(code)
 
 
 def _print_outcome(doc: dict[str, Any]) -> None:
@@ -84,7 +68,7 @@ def ingest(
     try:
         if server is not None:
             if rebuild:
-                _fail(f"`rag serve` (pid {server.pid}) holds the index: stop it before `rag ingest --rebuild`")
+                fail(f"`rag serve` (pid {server.pid}) holds the index: stop it before `rag ingest --rebuild`")
             err.print(f"`rag serve` (pid {server.pid}) holds the index: handing the job to it at {server.url}")
             with bar if isinstance(bar, RichProgress) else nullcontext():
                 doc = ingest_via_server(server, manifest_path, dry_run, bar)
@@ -103,12 +87,12 @@ def ingest(
                 store.close()
             doc = outcome_doc(outcome)
     except StoreLockedError as e:
-        _fail(
+        fail(
             f"{e}. If `rag serve` is running on this folder, it writes {settings.server_file}; otherwise wait for "
             "the other `rag ingest` to finish."
         )
     except RagError as e:
-        _fail(str(e))
+        fail(str(e))
     if as_json:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
@@ -133,7 +117,7 @@ def corpus_status(
         catalog = Catalog.from_doc(store.read_catalog())
         plan, _ = plan_ingest(manifest or settings.manifest, store, settings)
     except RagError as e:
-        _fail(str(e))
+        fail(str(e))
     pending = {e.id: "changed" if e.id in catalog.entries else "new" for e, _ in plan.ingest}
     pending |= {e.id: "metadata changed" for e, _ in plan.update_metadata}
     pending |= {sid: "not in manifest" for sid in plan.remove}
@@ -175,14 +159,14 @@ def search(
     from rag_service.api.handoff import find_server
 
     if mode not in get_args(Mode):
-        _fail(f"unknown mode {mode!r}: use one of {', '.join(get_args(Mode))}")
+        fail(f"unknown mode {mode!r}: use one of {', '.join(get_args(Mode))}")
     settings = Settings()
     server = find_server(settings.server_file) if settings.qdrant_url is None else None
     try:
         q = SearchQuery.checked(query, settings.retrieval, top_k, cast(Mode, mode))
         doc = _search_via_server(server.url, q, settings) if server else _search_in_process(settings, q)
     except RagError as e:
-        _fail(str(e))
+        fail(str(e))
     if as_json:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
         return
@@ -201,7 +185,7 @@ def _search_via_server(url: str, q: SearchQuery, settings: Settings) -> dict[str
     body = {"query": q.text, "top_k": q.top_k, "mode": q.mode}
     r = httpx.post(f"{url}/v1/search", json=body, headers=headers, timeout=60)
     if r.status_code != 200:
-        _fail(f"{r.status_code}: {r.text}")
+        fail(f"{r.status_code}: {r.text}")
     result: dict[str, Any] = r.json()
     return result
 
@@ -215,7 +199,7 @@ def _search_in_process(settings: Settings, q: SearchQuery) -> dict[str, Any]:
     index = open_for_search(settings)
     try:
         if not index.exists:
-            _fail("the index is empty: run `rag ingest` first")
+            fail("the index is empty: run `rag ingest` first")
         result = Retriever(index.store, index.embedder, settings, index.reranker).search(q)
     finally:
         index.close()
@@ -223,113 +207,6 @@ def _search_in_process(settings: Settings, q: SearchQuery) -> dict[str, Any]:
         hits=[HitOut.from_hit(h) for h in result.hits], timings_ms=result.timings_ms, query_kind=result.query_kind
     )
     return response.model_dump(mode="json")
-
-
-@eval_app.command("retrieval")
-def eval_retrieval(
-    dataset: Annotated[str | None, typer.Option(help="jaqa_wiki | nmle_law (in ../shared/data).")] = None,
-    corpus: Annotated[Path | None, typer.Option(help="Your corpus: {doc_id, title?, text} rows.")] = None,
-    queries: Annotated[Path | None, typer.Option(help="Your queries: {query_id, text, medical?} rows.")] = None,
-    qrels: Annotated[Path | None, typer.Option(help="Your judgements: {query_id, doc_id, relevance} rows.")] = None,
-    modes: Annotated[str, typer.Option(help="Rows: bm25,bigram,dense,hybrid[,hybrid+rerank].")] = "",
-    fusion: Annotated[str | None, typer.Option(help="Override RAG_RETRIEVAL__FUSION: dbsf | rrf | convex.")] = None,
-    limit: Annotated[int, typer.Option(help="Only the first N queries.")] = 0,
-    corpus_size: Annotated[int, typer.Option(help="Gold passages + seeded distractors, N in all (0: all).")] = 0,
-    grid: Annotated[bool, typer.Option("--grid", help="Also every configuration of the weight grid.")] = False,
-    work_dir: Annotated[Path, typer.Option(help="Where the evaluation indexes live.")] = Path("bench-results/eval"),
-    out: Annotated[Path | None, typer.Option(help="Report folder (default: beside the index).")] = None,
-) -> None:
-    """Retrieval quality through the service's own ingestion and Retriever: nDCG@10, recall, MRR with 95% intervals,
-    paired tests against the best leg and a character-bigram BM25 baseline; report.{json,md,png}, per_query.jsonl."""
-
-    from eval.datasets import first_queries, load_custom, load_dataset, sub_corpus
-    from eval.retrieval import run
-    from eval.retrieval_report import markdown
-
-    settings = Settings()
-    if fusion:
-        if fusion not in ("dbsf", "rrf", "convex"):
-            _fail(f"unknown fusion {fusion!r}: use dbsf, rrf or convex")
-        settings = settings.model_copy(update={"retrieval": settings.retrieval.model_copy(update={"fusion": fusion})})
-    own = (corpus, queries, qrels)
-    try:
-        if dataset and any(own):
-            _fail("give either --dataset or --corpus/--queries/--qrels, not both")
-        if dataset:
-            ds = load_dataset(dataset)
-        elif all(own):
-            ds = load_custom(*own)  # type: ignore[arg-type]
-        else:
-            _fail("give --dataset jaqa_wiki|nmle_law, or all three of --corpus, --queries and --qrels")
-        if limit:
-            ds = first_queries(ds, limit)
-        if corpus_size:
-            ds = sub_corpus(ds, corpus_size)
-        chosen = [m.strip() for m in modes.split(",") if m.strip()] or [
-            "bm25", "bigram", "dense", "hybrid", *(["hybrid+rerank"] if settings.reranker else [])
-        ]  # fmt: skip
-        if settings.embedder.lower() == "none":
-            chosen = [m for m in chosen if m != "dense"]
-        report = run(ds, settings, work_dir, out, modes=chosen, grid=grid)
-    except (RagError, ValueError, FileNotFoundError) as e:
-        _fail(str(e))
-    print(markdown(report["summary"], report["title"]))
-    err.print(f"report written to {report['out']} (report.md, report.json, report.png, per_query.jsonl)")
-
-
-@eval_app.command("exam")
-def eval_exam(
-    questions: Annotated[list[Path], typer.Argument(help="Question files (../shared/data/questions/*.jsonl format).")],
-    conditions: Annotated[str, typer.Option(help="closed,rag,rag-vote (comma-separated).")] = "closed,rag",
-    votes: Annotated[int, typer.Option(help="Samples for rag-vote (majority wins).")] = 5,
-    limit: Annotated[int, typer.Option(help="Only the first N questions asked.")] = 0,
-    top_k: Annotated[int, typer.Option(help="Sources in the prompt.")] = 5,
-    qrels: Annotated[
-        Path | None, typer.Option(help="Statute qrels for the retrieval link (default: nmle_law).")
-    ] = None,
-    concurrency: Annotated[int, typer.Option(help="Questions in flight at once.")] = 1,
-    seed: Annotated[int, typer.Option(help="Sampling seed (deterministic for a fixed endpoint).")] = 0,
-    out: Annotated[Path, typer.Option(help="Folder for results.jsonl (resumed) and the report.")] = Path(
-        "bench-results/exam"
-    ),
-    base_url: Annotated[
-        str | None, typer.Option(help="A running service (its /v1/exam) instead of in process.")
-    ] = None,
-    api_key: Annotated[str | None, typer.Option(help="API key for --base-url.")] = None,
-) -> None:
-    """Exam accuracy closed book vs RAG (vs RAG + voting) through the code of /v1/exam, with the configured LLM
-    (RAG_LLM_BASE_URL, or RAG_LLM_EMBEDDED for the plumbing); resumable; report.md / report.json."""
-    from eval.exam_run import run_exam_cli
-
-    chosen = tuple(c.strip() for c in conditions.split(",") if c.strip())
-    try:
-        settings = Settings()
-        text = run_exam_cli(
-            settings, questions, chosen, votes, limit, top_k, qrels, concurrency, seed, out, base_url, api_key
-        )
-    except (RagError, ValueError, FileNotFoundError) as e:
-        _fail(str(e))
-    print(text)
-
-
-@app.command()
-def bench(
-    sizes: Annotated[str, typer.Option(help="Search index sizes in chunks, comma-separated.")] = "10000,100000",
-    concurrency: Annotated[str, typer.Option(help="HTTP callers, comma-separated (e.g. 1,8).")] = "1,8",
-    requests: Annotated[int, typer.Option(help="HTTP requests per mode, size and concurrency.")] = 400,
-    quick: Annotated[bool, typer.Option("--quick", help="Fewer repeats and time caps (a smoke run).")] = False,
-    out: Annotated[Path, typer.Option(help="Report folder.")] = Path("bench-results/bench"),
-) -> None:
-    """Ingestion and search benchmarks in one run: report.json and report.md with the machine, package versions
-    and the commit (1,000,000 chunks needs ~8 GB of disk and ~15 minutes on 2 cores)."""
-    from eval.bench_all import run_bench
-
-    try:
-        levels = [int(c) for c in concurrency.split(",") if c.strip()]
-    except ValueError:
-        _fail(f"--concurrency takes whole numbers, comma-separated; got {concurrency!r}")
-    path = run_bench(out, sizes, levels or [1], requests, quick)
-    err.print(f"report written to {path}")
 
 
 @app.command()
@@ -354,12 +231,12 @@ def serve(
         os.environ["RAG_LLM_EMBEDDED"] = "true"
     settings = Settings()
     if not settings.api_keys and not is_loopback(settings.host):
-        _fail(
+        fail(
             f"refusing to listen on {settings.host} without API keys: set RAG_API_KEYS (comma-separated), "
             "or listen on 127.0.0.1"
         )
     if workers > 1 and settings.qdrant_url is None:
-        _fail("the embedded store belongs to one process: use --workers 1, or set RAG_QDRANT_URL to a Qdrant server")
+        fail("the embedded store belongs to one process: use --workers 1, or set RAG_QDRANT_URL to a Qdrant server")
     _preflight(settings)
     logging.basicConfig(level=logging.INFO)
     try:
@@ -367,7 +244,7 @@ def serve(
             "rag_service.api.asgi:app_factory", factory=True, host=settings.host, port=settings.port, workers=workers
         )
     except RagError as e:
-        _fail(str(e))
+        fail(str(e))
 
 
 def _preflight(settings: Settings) -> None:
@@ -383,10 +260,6 @@ def _preflight(settings: Settings) -> None:
             check_meta(meta, index_meta(load_embedder(settings.embedder), meta.avgdl), str(settings.index_dir))
     except RagError as e:
         if settings.qdrant_url is None:  # a Qdrant outage is not fatal: the service starts and answers 503
-            _fail(str(e))
+            fail(str(e))
     except ValueError as e:  # an unknown RAG_EMBEDDER
-        _fail(str(e))
-
-
-if __name__ == "__main__":
-    app()
+        fail(str(e))
