@@ -76,7 +76,7 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 raise ValueError(f"{path}:{line_no}: not valid JSON: {exc}") from exc
 
 
-def _read_qrels(path: Path) -> dict[str, dict[str, int]]:
+def read_qrels(path: Path) -> dict[str, dict[str, int]]:
     qrels: dict[str, dict[str, int]] = {}
     for row in _read_jsonl(path):
         qrels.setdefault(str(row["query_id"]), {})[str(row["doc_id"])] = int(row["relevance"])
@@ -93,7 +93,7 @@ def load_jaqa_wiki(data_dir: Path | None = None) -> RetrievalDataset:
         Query(str(r["query_id"]), str(r["text"]), bool(r.get("medical", False)), str(r.get("orig_split", "")))
         for r in _read_jsonl(root / "queries.dev.jsonl")
     )
-    return RetrievalDataset("jaqa_wiki", corpus, queries, _read_qrels(root / "qrels.dev.jsonl"))
+    return RetrievalDataset("jaqa_wiki", corpus, queries, read_qrels(root / "qrels.dev.jsonl"))
 
 
 def load_nmle_law(data_dir: Path | None = None) -> RetrievalDataset:
@@ -104,7 +104,7 @@ def load_nmle_law(data_dir: Path | None = None) -> RetrievalDataset:
         for r in _read_jsonl(base / "corpus" / "egov_health_laws_2013.jsonl")
     )
     queries = tuple(Query(str(r["query_id"]), str(r["text"]), True) for r in _read_jsonl(root / "queries.dev.jsonl"))
-    return RetrievalDataset("nmle_law", corpus, queries, _read_qrels(root / "qrels.dev.jsonl"))
+    return RetrievalDataset("nmle_law", corpus, queries, read_qrels(root / "qrels.dev.jsonl"))
 
 
 def load_custom(corpus: Path, queries: Path, qrels: Path, name: str = "custom") -> RetrievalDataset:
@@ -115,7 +115,7 @@ def load_custom(corpus: Path, queries: Path, qrels: Path, name: str = "custom") 
         for r in _read_jsonl(corpus)
     )
     qs = tuple(Query(str(r["query_id"]), str(r["text"]), bool(r.get("medical", False))) for r in _read_jsonl(queries))
-    judged = _read_qrels(qrels)
+    judged = read_qrels(qrels)
     if not passages or not qs:
         raise ValueError(f"{corpus if not passages else queries}: no rows")
     known = {p.doc_id for p in passages}

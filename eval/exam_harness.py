@@ -22,7 +22,7 @@ from typing import Any
 from rag_service.errors import RagError
 from rag_service.exam import exam, exam_query_text
 from rag_service.llm import LLMClient
-from rag_service.query import SearchQuery
+from rag_service.query import Mode, SearchQuery
 from rag_service.retrieve import Retriever
 from rag_service.settings import Settings
 
@@ -97,7 +97,7 @@ class ExamRun:
     conditions: tuple[str, ...] = ("closed", "rag")
     votes: int = 5
     top_k: int = 5
-    mode: str = "hybrid"
+    mode: Mode = "hybrid"
     temperature: float = 0.7
     max_tokens: int = 256
     seed: int = 0
@@ -119,7 +119,7 @@ def in_process_answerer(retriever: Retriever, llm: LLMClient, run: ExamRun, sett
         search = None
         if condition != "closed":
             text = exam_query_text(q.question, q.choices)
-            search = SearchQuery.checked(text, settings.retrieval, run.top_k, run.mode, query_kind="exam")  # type: ignore[arg-type]
+            search = SearchQuery.checked(text, settings.retrieval, run.top_k, run.mode, query_kind="exam")
         votes = run.votes if condition == "rag-vote" else 1
         result = exam(
             q.question, q.choices, retriever, llm, search, q.n_select, votes, run.temperature, run.max_tokens, run.seed

@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from eval.datasets import _read_qrels, shared_data_dir
+from eval.datasets import read_qrels, shared_data_dir
 from eval.exam_harness import CONDITIONS, ExamRun, in_process_answerer, load_questions, remote_answerer, run_exam
 from eval.exam_report import exam_markdown, summarise_exam, write_exam_report
 from rag_service.embedded_llm import start_embedded_llm
@@ -21,9 +21,9 @@ from rag_service.settings import Settings
 
 def _qrels(path: Path | None) -> dict[str, dict[str, int]]:
     if path is not None:
-        return _read_qrels(path)
+        return read_qrels(path)
     try:
-        return _read_qrels(shared_data_dir() / "retrieval" / "nmle_law" / "qrels.dev.jsonl")
+        return read_qrels(shared_data_dir() / "retrieval" / "nmle_law" / "qrels.dev.jsonl")
     except FileNotFoundError:
         return {}
 

@@ -35,8 +35,8 @@ from ingestion.progress import NullProgress
 from ingestion.run import run_ingest
 from rag_service.dense import load_embedder
 from rag_service.fusion import FusionMethod, fuse
+from rag_service.index import open_for_search
 from rag_service.query_kind import resolve_kind, sub_queries
-from rag_service.rerank import load_reranker
 from rag_service.retrieve import LEGS, Filters, Retriever, SearchQuery, store_filter
 from rag_service.settings import Settings
 from rag_service.store import open_store
@@ -131,15 +131,11 @@ def build_index(ds: RetrievalDataset, settings: Settings, work_dir: Path) -> Set
 
 def collect_rankings(ds: RetrievalDataset, settings: Settings, exam_style: bool) -> tuple[dict[str, Any], str]:
     """Per query: each leg's top-DEPTH chunk ranking (plus the exam-style per-option rankings), and chunk → unit."""
-    store = open_store(settings)
-    meta = store.read_meta()
-    if meta is None:
+    index = open_for_search(settings)  # the same store, embedder and reranker as the service opens
+    if not index.exists:
+        index.close()
         raise SystemExit(f"no index under {settings.data_dir}")
-    embedder = load_embedder(meta.embedder_id)
-    from rag_service.index import index_meta
-
-    store.open(index_meta(embedder, meta.avgdl))
-    reranker = load_reranker(settings.reranker)
+    store, embedder, reranker = index.store, index.embedder, index.reranker
     retriever = Retriever(store, embedder, settings, reranker)
     flt = store_filter(Filters(), retriever.catalog())
     legs = tuple(leg for leg in LEGS if leg != "dense" or embedder is not None)
@@ -167,7 +163,7 @@ def collect_rankings(ds: RetrievalDataset, settings: Settings, exam_style: bool)
             per_query[q.query_id] = entry
     finally:
         store.close()
-    return {"queries": per_query, "unit_of": unit_of, "latency_ms": latency}, meta.embedder_id
+    return {"queries": per_query, "unit_of": unit_of, "latency_ms": latency}, embedder.id if embedder else "none"
 
 
 def to_units(ranked: Sequence[tuple[str, float]], unit_of: Mapping[str, str]) -> list[str]:

@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-import numpy as np
-
 from rag_service.catalog import Catalog
 from rag_service.dense import Embedder
 from rag_service.fusion import fuse
@@ -101,10 +99,7 @@ class Retriever:
             if self.embedder is None:
                 raise BadQuery("mode 'dense' needs a dense embedder, and RAG_EMBEDDER=none: use mode 'bm25'")
             t1 = time.perf_counter()
-            vectors = self.embedder.embed_query(texts[0])[None, :] if len(texts) == 1 else None
-            if vectors is None:
-                vectors = np.stack([self.embedder.embed_query(text) for text in texts])
-            batch += [("dense", LegQuery(DENSE, row.tolist())) for row in vectors]
+            batch += [("dense", LegQuery(DENSE, self.embedder.embed_query(text).tolist())) for text in texts]
             timings["embed"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
         results = self.store.search_legs([q for _, q in batch], flt, limit) if batch else []
