@@ -28,7 +28,7 @@ def _qrels(path: Path | None) -> dict[str, dict[str, int]]:
         return {}
 
 
-def _local_llm(settings: Settings, stack: ExitStack) -> LLMClient:
+def local_llm(settings: Settings, stack: ExitStack) -> LLMClient:
     if not (settings.llm_base_url or settings.llm_embedded):
         raise ValueError("no LLM is configured: set RAG_LLM_BASE_URL (and RAG_LLM_MODEL), or RAG_LLM_EMBEDDED=true")
     if settings.llm_embedded:
@@ -61,7 +61,7 @@ def run_exam_cli(
     asked = [q for q in questions if q.left_out() is None][: limit or None]
     r = settings.retrieval
     with ExitStack() as stack:
-        llm = None if base_url else _local_llm(settings, stack)
+        llm = None if base_url else local_llm(settings, stack)
         run = ExamRun(
             conditions=conditions,
             votes=votes,

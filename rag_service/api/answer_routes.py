@@ -51,9 +51,16 @@ def _refs(citations: list[Citation]) -> list[CitationRef]:
     return [CitationRef.from_citation(c.number, HitOut.from_hit(Hit(chunk=c.chunk))) for c in citations]
 
 
-def _answer_out(result: AnswerResult) -> AnswerResponse:
+def _answer_out(result: AnswerResult, include_sources: bool = False) -> AnswerResponse:
+    sources = None
+    if include_sources:
+        sources = [CitationRef.from_citation(n, HitOut.from_hit(h)) for n, h in enumerate(result.hits, start=1)]
     return AnswerResponse(
-        answer=result.answer, citations=_refs(result.citations), abstained=result.abstained, reason=result.reason
+        answer=result.answer,
+        citations=_refs(result.citations),
+        abstained=result.abstained,
+        reason=result.reason,
+        sources=sources,
     )
 
 
@@ -72,7 +79,7 @@ def post_answer(body: AnswerRequest, state: State, llm: LLM) -> AnswerResponse |
         t0 = time.perf_counter()
         result = answer(*args)
         state.metrics.observe_stages({"answer": (time.perf_counter() - t0) * 1000})
-        return _answer_out(result)
+        return _answer_out(result, body.include_sources)
 
     async def events() -> AsyncIterator[dict[str, str]]:
         try:
@@ -80,7 +87,7 @@ def post_answer(body: AnswerRequest, state: State, llm: LLM) -> AnswerResponse |
                 if isinstance(event, AnswerDelta):
                     yield {"event": "delta", "data": json.dumps({"text": event.text}, ensure_ascii=False)}
                 else:
-                    yield {"event": "done", "data": _answer_out(event.result).model_dump_json()}
+                    yield {"event": "done", "data": _answer_out(event.result, body.include_sources).model_dump_json()}
         except RagError as e:  # headers are gone: the error travels as an event
             yield {
                 "event": "error",

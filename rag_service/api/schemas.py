@@ -167,6 +167,9 @@ class AnswerRequest(BaseModel):
     mode: Literal["hybrid", "bm25", "bigram", "dense"] = "hybrid"
     filters: SearchFilters = Field(default_factory=SearchFilters)
     stream: bool = Field(False, description="Server-sent events: `delta` events, then one `done` event.")
+    include_sources: bool = Field(
+        False, description="Also return every numbered source the model saw (`sources`), cited or not: for evaluation."
+    )
 
     def to_query(self, settings: Settings) -> SearchQuery:
         top_k = self.top_k or settings.answer.top_k
@@ -192,6 +195,7 @@ class AnswerResponse(BaseModel):
     citations: list[CitationRef]
     abstained: bool
     reason: str | None = None
+    sources: list[CitationRef] | None = Field(None, description="With `include_sources`: source [n] is sources[n-1].")
 
 
 class ExamRequest(BaseModel):

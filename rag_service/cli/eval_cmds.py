@@ -117,3 +117,39 @@ def bench(
         fail(f"--concurrency takes whole numbers, comma-separated; got {concurrency!r}")
     path = run_bench(out, sizes, levels or [1], requests, quick)
     err.print(f"report written to {path}")
+
+
+@eval_app.command("ragas")
+def eval_ragas(
+    questions: Annotated[Path, typer.Argument(help="{id?, question, reference} rows, or exam questions (jsonl).")],
+    judge_base_url: Annotated[str, typer.Option(help="The judge: any OpenAI-compatible endpoint (vLLM, llama.cpp).")],
+    judge_model: Annotated[str, typer.Option(help="The judge's model name at that endpoint.")] = "default",
+    judge_api_key: Annotated[str | None, typer.Option(help="API key for the judge endpoint.")] = None,
+    limit: Annotated[int, typer.Option(help="Only the first N rows.")] = 0,
+    base_url: Annotated[
+        str | None, typer.Option(help="A running service (its /v1/answer) instead of in process.")
+    ] = None,
+    api_key: Annotated[str | None, typer.Option(help="API key for --base-url.")] = None,
+    embeddings_base_url: Annotated[
+        str | None, typer.Option(help="An OpenAI-compatible /v1/embeddings (default: the service's embedder).")
+    ] = None,
+    embeddings_model: Annotated[str | None, typer.Option(help="The model name at --embeddings-base-url.")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds per judge request.")] = 300.0,
+    out: Annotated[Path, typer.Option(help="Folder for per_row.jsonl (resumed) and the report.")] = Path(
+        "bench-results/ragas"
+    ),
+) -> None:
+    """Faithfulness, answer relevancy, context precision and context recall of /v1/answer's answers, judged with
+    Japanese prompts by an LLM you name; 95% intervals; resumable; report.md / report.json / per_row.jsonl."""
+    try:
+        from eval.ragas_run import run_ragas_cli
+    except ImportError as e:
+        fail(f"RAGAS needs the eval extra: scripts/setup.sh eval ({e})")
+    try:
+        text = run_ragas_cli(
+            Settings(), questions, out, judge_base_url, judge_model, judge_api_key, limit, base_url, api_key,
+            embeddings_base_url, embeddings_model, timeout,
+        )  # fmt: skip
+    except (RagError, ValueError, FileNotFoundError) as e:
+        fail(str(e))
+    print(text)
