@@ -11,6 +11,14 @@ from dataclasses import dataclass
 
 from rag_service.citations import Citation, citations_for, number_sources, parse_citations
 from rag_service.llm import LLMClient, Message
+from rag_service.prompting import (
+    DATA_RULES,
+    SCOPE_REPLY,
+    fence_question,
+    fence_source,
+    leaks_system_prompt,
+    out_of_scope,
+)
 from rag_service.query import SearchQuery
 from rag_service.retrieve import Retriever
 from rag_service.types import Hit
@@ -22,7 +30,8 @@ ANSWER_SYSTEM_PROMPT = f"""あなたは日本の診療ガイドラインに基�
 1. 下の「資料」に書かれている内容だけを根拠に、日本語で簡潔に答えてください。資料にない知識を加えてはいけません。
 2. 根拠にした資料の番号を、文末に [1] や [1,2] の形で必ず示してください。資料にない番号は書かないでください。
 3. 資料から質問に答えられない場合は、「{ABSTAIN_MARKER}」とだけ書き、続けてその理由を一文で書いてください。
-   例: {ABSTAIN_MARKER}: 資料には小児の用量の記載がありません。"""
+   例: {ABSTAIN_MARKER}: 資料には小児の用量の記載がありません。
+{DATA_RULES}"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +107,14 @@ def format_source(number: int, hit: Hit) -> str:
 
 
 def format_sources(hits: Sequence[Hit]) -> str:
-    return "\n\n".join(format_source(n, h) for n, h in number_sources(hits))
+    """Each source fenced, its text neutralised (guideline text is data: see `rag_service.prompting`)."""
+    return "\n\n".join(fence_source(n, format_source(n, h)) for n, h in number_sources(hits))
 
 
 def build_answer_prompt(question: str, hits: Sequence[Hit]) -> list[Message]:
-    """System rules (answer only from the sources, cite [n], or say the abstention marker) and the sources."""
-    user = f"## 資料\n{format_sources(hits)}\n\n## 質問\n{question.strip()}"
+    """System rules (answer only from the sources, cite [n], or say the abstention marker; fenced text is data),
+    the fenced sources, and the fenced question with patient data masked."""
+    user = f"## 資料\n{format_sources(hits)}\n\n## 質問\n{fence_question(question)}"
     return [{"role": "system", "content": ANSWER_SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
@@ -133,8 +144,16 @@ def _abstention(reason: str, hits: Sequence[Hit], raw: str | None = None) -> Ans
     return AnswerResult(f"{ABSTAIN_MARKER}: {reason}", [], True, reason, list(hits), raw)
 
 
+def scope_reply(hits: Sequence[Hit], raw: str | None = None) -> AnswerResult:
+    return AnswerResult(SCOPE_REPLY, [], True, "out of scope: a diagnosis or dose for one person", list(hits), raw)
+
+
 def finish_answer(raw: str, hits: Sequence[Hit]) -> AnswerResult:
-    """Clean the model's text, keep only real citations, and decide whether it abstained."""
+    """Clean the model's text, keep only real citations, and decide whether it abstained (or went out of bounds)."""
+    if SCOPE_REPLY[:30] in raw:
+        return scope_reply(hits, raw)
+    if leaks_system_prompt(raw, [ANSWER_SYSTEM_PROMPT]):
+        return _abstention("回答がシステムの指示文を含んでいたため表示しません。", hits, raw)
     parsed = parse_citations(raw, len(hits))
     if ABSTAIN_MARKER in raw:
         after = raw.split(ABSTAIN_MARKER, 1)[1].strip(" :：、\n")
@@ -158,6 +177,8 @@ def answer(
     max_tokens: int = 512,
 ) -> AnswerResult:
     """Retrieve for `q`, abstain early on weak evidence, otherwise ask the model once (temperature 0) and check it."""
+    if out_of_scope(q.text):
+        return scope_reply([])
     hits, gap = _evidence(q, retriever, min_score)
     if gap is not None:
         return _abstention(gap, hits)
@@ -177,6 +198,9 @@ def stream_answer(
     For SSE: send each delta as it comes and the final result (cleaned text, citations, abstained) last; a client
     that shows the deltas should replace them with the final text, which has invented markers removed.
     """
+    if out_of_scope(q.text):
+        yield AnswerDone(scope_reply([]))
+        return
     hits, gap = _evidence(q, retriever, min_score)
     if gap is not None:
         yield AnswerDone(_abstention(gap, hits))

@@ -21,14 +21,16 @@ from rag_service.answer import format_sources
 from rag_service.citations import Citation, citations_for, parse_citations
 from rag_service.errors import LLMRequestError
 from rag_service.llm import LLMClient, Message
+from rag_service.prompting import DATA_RULES, fence_question, masked_choices
 from rag_service.query import SearchQuery
 from rag_service.retrieve import Retriever
 from rag_service.types import Hit
 
 EXAM_LETTERS = "abcde"
 
-EXAM_SYSTEM_PROMPT = """あなたは日本の医師国家試験と専門医試験の問題に答える医学の専門家です。
-問題文と選択肢をよく読み、正しい選択肢の記号を選んでください。"""
+EXAM_SYSTEM_PROMPT = f"""あなたは日本の医師国家試験と専門医試験の問題に答える医学の専門家です。
+問題文と選択肢をよく読み、正しい選択肢の記号を選んでください。
+{DATA_RULES}"""
 
 _KANJI_COUNTS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 _N_SELECT = re.compile(r"([1-5一二三四五])\s*つ\s*(?:を)?\s*選")
@@ -94,8 +96,8 @@ def build_exam_prompt(
     parts = []
     if hits:
         parts.append(f"## 参考資料\n{format_sources(hits)}")
-    parts.append(f"## 問題\n{question.strip()}")
-    parts.append("## 選択肢\n" + "\n".join(f"{k}. {v}" for k, v in choices.items()))
+    parts.append(f"## 問題\n{fence_question(question)}")
+    parts.append("## 選択肢\n" + "\n".join(masked_choices(dict(choices))))
     if structured:
         example = '{"answer": ["a"], "sources": [1]}' if n_select == 1 else '{"answer": ["a", "c"], "sources": [2]}'
         rule = f"選択肢から{how_many}選び、JSON で答えてください（例: {example}）。"

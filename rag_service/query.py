@@ -3,6 +3,7 @@ here and hand it to the Retriever (and through the answer and exam paths) unchan
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -33,6 +34,15 @@ class Filters:
     as_of: date | None = None  # the editions in force on that day, whatever their status now
 
 
+def first_surrogate(text: str) -> int | None:
+    """Where the first lone surrogate (U+D800–U+DFFF) is: JSON can carry one (`"\\ud800"`), no encoder can write it."""
+    m = _SURROGATE.search(text)
+    return m.start() if m else None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 @dataclass(frozen=True)
 class SearchQuery:
     """What to search for and how. Make it with `SearchQuery.checked` (limits applied); `with_text` keeps the rest."""
@@ -59,6 +69,12 @@ class SearchQuery:
         """The one place a request's text and top_k are checked against the configured limits."""
         if not text.strip():
             raise BadQuery(f"the {what} is empty: send some Japanese text to search for")
+        bad = first_surrogate(text)
+        if bad is not None:
+            raise BadQuery(
+                f"the {what} holds a lone surrogate (U+{ord(text[bad]):04X} at character {bad}), which is not text: "
+                "send valid UTF-8 (a JSON \\ud800-style escape must be half of a pair)"
+            )
         if len(text) > limits.max_query_chars:
             raise QueryTooLong(
                 f"{what} is {len(text)} characters; the limit is {limits.max_query_chars} "

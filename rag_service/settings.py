@@ -124,6 +124,19 @@ class Settings(BaseSettings):
         description="Comma-separated API keys; requests to /v1 need one (Authorization: Bearer KEY or X-API-Key). "
         "With no keys the service refuses to listen on anything but loopback.",
     )
+    api_keys_file: Path | None = Field(
+        None,
+        description="A YAML list of keys with scopes and rate limits: `- {id: app1, key: ..., scopes: [search], "
+        "per_minute: 120}`; scopes are search, answer, admin. Added to RAG_API_KEYS (which have every scope).",
+    )
+    rate_limit_per_minute: int | None = Field(
+        None,
+        ge=1,
+        description="Requests a minute per key from RAG_API_KEYS (429 with Retry-After beyond). Unset: none.",
+    )
+    log_queries: Literal["off", "masked"] = Field(
+        "off", description="Query text in the request log: `off`, or `masked` (patient data replaced by ［氏名］…)."
+    )
     max_body_bytes: int = Field(65_536, ge=1024, le=16_777_216, description="Largest request body accepted.")
     llm_base_url: str | None = Field(
         None, description="OpenAI-compatible LLM endpoint, e.g. http://vllm:8000/v1. Unset: /v1/answer is off."
@@ -147,6 +160,14 @@ class Settings(BaseSettings):
         if isinstance(v, str):
             return [k.strip() for k in v.split(",") if k.strip()]
         return v
+
+    @property
+    def keys_required(self) -> bool:
+        return bool(self.api_keys or self.api_keys_file)
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.data_dir / "feedback.jsonl"
 
     @property
     def index_dir(self) -> Path:

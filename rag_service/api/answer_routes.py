@@ -7,12 +7,12 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import iterate_in_threadpool
 
 from rag_service.answer import AnswerDelta, AnswerResult, EvidenceThreshold, answer, stream_answer
-from rag_service.api.routes import State, require_key
+from rag_service.api.routes import State, note_query, require_scope
 from rag_service.api.schemas import (
     AnswerRequest,
     AnswerResponse,
@@ -28,7 +28,7 @@ from rag_service.exam import exam
 from rag_service.llm import LLMClient
 from rag_service.types import Hit
 
-answers = APIRouter(prefix="/v1", dependencies=[Depends(require_key)], tags=["answer"])
+answers = APIRouter(prefix="/v1", dependencies=[Depends(require_scope("answer"))], tags=["answer"])
 
 
 def require_llm(state: State) -> LLMClient:
@@ -70,9 +70,10 @@ def _threshold(state: ServiceState) -> EvidenceThreshold:
 
 
 @answers.post("/answer", response_model=AnswerResponse)
-def post_answer(body: AnswerRequest, state: State, llm: LLM) -> AnswerResponse | EventSourceResponse:
+def post_answer(body: AnswerRequest, state: State, llm: LLM, request: Request) -> AnswerResponse | EventSourceResponse:
     """Retrieve, then answer from the numbered sources only; abstain when the evidence is too weak."""
     q = body.to_query(state.settings)  # 413 / 422 name the limit
+    note_query(request, state, q.text)
     _require_index(state)
     args = (q, state.retriever, llm, _threshold(state), state.settings.answer.max_tokens)
     if not body.stream:
@@ -98,7 +99,7 @@ def post_answer(body: AnswerRequest, state: State, llm: LLM) -> AnswerResponse |
 
 
 @answers.post("/exam", response_model=ExamResponse)
-def post_exam(body: ExamRequest, state: State, llm: LLM) -> ExamResponse:
+def post_exam(body: ExamRequest, state: State, llm: LLM, request: Request) -> ExamResponse:
     """Specialist-exam RAG: the question and its choices searched exam-style, the letters as schema-constrained JSON
     (or [ans]…[/ans] text where the endpoint refuses the schema), majority voting over `votes` samples."""
     a = state.settings.answer
@@ -108,6 +109,7 @@ def post_exam(body: ExamRequest, state: State, llm: LLM) -> ExamResponse:
     if bad:
         raise HTTPException(422, f"choice keys must be single letters a–e; got {bad}")
     q = body.to_query(state.settings)  # 413 / 422 name the limit
+    note_query(request, state, body.question)
     if not body.no_rag:
         _require_index(state)
     t0 = time.perf_counter()

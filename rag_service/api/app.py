@@ -12,8 +12,10 @@ from fastapi.responses import JSONResponse
 from rag_service.api.answer_routes import answers
 from rag_service.api.handoff import remove_server_file, write_server_file
 from rag_service.api.metrics import Metrics, install_metrics
+from rag_service.api.request_log import RequestLog
 from rag_service.api.routes import admin, router, v1
-from rag_service.api.security import BodySizeLimit
+from rag_service.api.safety_routes import safety
+from rag_service.api.security import BodySizeLimit, RateLimiter, load_keys
 from rag_service.api.state import ServiceState
 from rag_service.embedded_llm import start_embedded_llm
 from rag_service.errors import BackendUnavailable, IndexMismatchError, LLMRequestError, RagError, StoreLockedError
@@ -87,10 +89,13 @@ def create_app(settings: Settings) -> FastAPI:
     )
     metrics = Metrics()
     app.state.metrics = metrics
-    for r in (router, v1, answers, admin):
+    app.state.keys = load_keys(settings.api_keys, settings.api_keys_file, settings.rate_limit_per_minute)
+    app.state.limiter = RateLimiter()
+    for r in (router, v1, answers, safety, admin):
         app.include_router(r)
     install_metrics(app, metrics)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLog)  # outermost: every response carries X-Request-ID, every request one log line
     _install_error_handlers(app)
     return app
 
@@ -102,6 +107,11 @@ def _install_error_handlers(app: FastAPI) -> None:
 
         return handle
 
+    async def not_text(request: Request, exc: Exception) -> JSONResponse:  # a lone surrogate that got past the checks
+        detail = "the request holds a lone surrogate (\\ud800-style escape without its pair): send valid UTF-8 text"
+        return JSONResponse(status_code=422, content={"detail": detail, "error": "BadText"})
+
+    app.add_exception_handler(UnicodeEncodeError, not_text)
     app.add_exception_handler(QueryTooLong, handler(413))
     app.add_exception_handler(BadQuery, handler(422))
     app.add_exception_handler(IndexMismatchError, handler(409))

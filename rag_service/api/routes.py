@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -17,9 +18,10 @@ from rag_service.api.schemas import (
     SearchRequest,
     SearchResponse,
 )
-from rag_service.api.security import bearer_or_header, key_is_valid
+from rag_service.api.security import ApiKey, bearer_or_header, find_key, retry_after
 from rag_service.api.state import ServiceState
 from rag_service.catalog import Catalog
+from rag_service.pii import mask_text
 
 router = APIRouter()  # health checks
 
@@ -32,27 +34,87 @@ def get_state(request: Request) -> ServiceState:
 State = Annotated[ServiceState, Depends(get_state)]
 
 
-def require_admin(state: State, x_admin_token: Annotated[str | None, Header()] = None) -> ServiceState:
-    if x_admin_token is None or not secrets.compare_digest(x_admin_token, state.admin_token):
-        raise HTTPException(401, "admin token missing or wrong: `rag ingest` reads it from RAG_DATA_DIR/server.json")
-    return state
-
-
-Admin = Annotated[ServiceState, Depends(require_admin)]
-
-
-def require_key(
-    state: State,
-    authorization: Annotated[str | None, Header()] = None,
-    x_api_key: Annotated[str | None, Header()] = None,
-) -> None:
-    keys = state.settings.api_keys
-    if keys and not key_is_valid(bearer_or_header(authorization, x_api_key), keys):
+def _presented_key(request: Request, authorization: str | None, x_api_key: str | None) -> ApiKey | None:
+    """The configured key the request carries (raises 401 when keys are required and none matches); None when
+    the service runs without keys (loopback only)."""
+    keys: list[ApiKey] = request.app.state.keys
+    if not keys:
+        return None
+    key = find_key(bearer_or_header(authorization, x_api_key), keys)
+    if key is None:
         raise HTTPException(
             401,
             "a valid API key is required: send `Authorization: Bearer KEY` or `X-API-Key: KEY`",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    request.state.key_id = key.id
+    return key
+
+
+def _allow(request: Request, key: ApiKey, scope: str) -> None:
+    if scope not in key.scopes:
+        raise HTTPException(
+            403, f"this key ({key.id}) may not use {scope} routes; its scopes: {', '.join(sorted(key.scopes))}"
+        )
+    wait = request.app.state.limiter.take(key)
+    if wait:
+        raise HTTPException(
+            429,
+            f"this key ({key.id}) is over its limit of {key.per_minute} requests a minute: retry in "
+            f"{retry_after(wait)} s",
+            headers={"Retry-After": retry_after(wait)},
+        )
+
+
+def require_scope(scope: str) -> Callable[..., None]:
+    """A dependency: the request's key must have `scope` and be under its rate limit (401 / 403 / 429)."""
+
+    def check(
+        request: Request,
+        authorization: Annotated[str | None, Header()] = None,
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> None:
+        key = _presented_key(request, authorization, x_api_key)
+        if key is not None:
+            _allow(request, key, scope)
+
+    return check
+
+
+require_key = require_scope("search")
+
+
+def require_admin(
+    request: Request,
+    state: State,
+    x_admin_token: Annotated[str | None, Header()] = None,
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> ServiceState:
+    """The admin token from server.json (what `rag ingest` sends), or an API key with the `admin` scope."""
+    if x_admin_token is not None and secrets.compare_digest(x_admin_token, state.admin_token):
+        request.state.actor = "admin token (server.json)"
+        return state
+    if request.app.state.keys and (authorization or x_api_key):
+        key = _presented_key(request, authorization, x_api_key)
+        assert key is not None
+        _allow(request, key, "admin")
+        request.state.actor = key.id
+        return state
+    raise HTTPException(
+        401,
+        "admin token missing or wrong: `rag ingest` reads it from RAG_DATA_DIR/server.json (or use a key with "
+        "the admin scope)",
+    )
+
+
+Admin = Annotated[ServiceState, Depends(require_admin)]
+
+
+def note_query(request: Request, state: ServiceState, text: str) -> None:
+    """The query for the request log: only with RAG_LOG_QUERIES=masked, and only masked."""
+    if state.settings.log_queries == "masked":
+        request.state.log_query = mask_text(text)
 
 
 v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_key)])  # everything apps call
@@ -82,12 +144,14 @@ def readyz(state: State) -> dict[str, object]:
 
 
 @v1.post("/search", response_model=SearchResponse, tags=["search"])
-def search(body: SearchRequest, state: State) -> SearchResponse:
+def search(body: SearchRequest, state: State, request: Request) -> SearchResponse:
     q = body.to_query(state.settings.retrieval)  # 413 / 422 name the limit
+    note_query(request, state, q.text)
     if not state.index_ready():
         raise HTTPException(503, "the index is empty: run `rag ingest` first")
     result = state.retriever.search(q)
     state.metrics.observe_stages(result.timings_ms)
+    request.state.stages = result.timings_ms
     return SearchResponse(
         hits=[HitOut.from_hit(h) for h in result.hits], timings_ms=result.timings_ms, query_kind=result.query_kind
     )
@@ -102,9 +166,9 @@ def documents(state: State) -> DocumentsResponse:
 
 
 @admin.post("/ingest", response_model=JobOut, status_code=202)
-def admin_ingest(body: IngestRequest, state: Admin) -> JobOut:
+def admin_ingest(body: IngestRequest, state: Admin, request: Request) -> JobOut:
     manifest = Path(body.manifest) if body.manifest else state.settings.manifest
-    job = state.start_ingest(manifest, body.dry_run)
+    job = state.start_ingest(manifest, body.dry_run, actor=request.state.actor)
     if job is None:
         raise HTTPException(409, "an ingestion job is already running: wait for it to finish")
     return JobOut(id=job.id, state="running", progress=job.progress.snapshot())

@@ -1,12 +1,18 @@
-"""API keys and request-size limits."""
+"""API keys with scopes and rate limits, and request-size limits."""
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import yaml
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -19,11 +25,92 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+SCOPES = ("search", "answer", "admin")
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A key, what it may do (`search`: search, documents, PII masking, feedback; `answer`: answer and exam;
+    `admin`: ingestion jobs), and how many requests a minute it may make (None: no limit)."""
+
+    id: str
+    key: str = field(repr=False)
+    scopes: frozenset[str] = frozenset(SCOPES)
+    per_minute: int | None = None
+
+
+def load_keys(env_keys: list[str], keys_file: Path | None, per_minute: int | None) -> list[ApiKey]:
+    """RAG_API_KEYS (every scope, the default rate limit) plus RAG_API_KEYS_FILE, a YAML list of
+    `{key, id?, scopes?, per_minute?}`. A malformed file is an error that names the entry."""
+    from rag_service.api.request_log import key_id
+
+    keys = [ApiKey(key_id(k), k, frozenset(SCOPES), per_minute) for k in env_keys]
+    if keys_file is None:
+        return keys
+    try:
+        doc = yaml.safe_load(keys_file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise ValueError(f"RAG_API_KEYS_FILE {keys_file}: cannot be read ({e})") from e
+    entries = doc.get("keys") if isinstance(doc, dict) else doc
+    if not isinstance(entries, list):
+        raise ValueError(f"RAG_API_KEYS_FILE {keys_file}: expected a list of keys (or `keys:` with a list)")
+    for i, entry in enumerate(entries, start=1):
+        item: Any = entry
+        if not isinstance(item, dict) or not isinstance(item.get("key"), str) or len(item["key"]) < 8:
+            raise ValueError(f"RAG_API_KEYS_FILE {keys_file}: entry {i} needs `key` (at least 8 characters)")
+        scopes = item.get("scopes", list(SCOPES))
+        if not isinstance(scopes, list) or not set(scopes) <= set(SCOPES) or not scopes:
+            raise ValueError(f"RAG_API_KEYS_FILE {keys_file}: entry {i} scopes must be some of {', '.join(SCOPES)}")
+        limit = item.get("per_minute", per_minute)
+        if limit is not None and (not isinstance(limit, int) or limit < 1):
+            raise ValueError(f"RAG_API_KEYS_FILE {keys_file}: entry {i} per_minute must be a whole number >= 1")
+        keys.append(ApiKey(str(item.get("id") or key_id(item["key"])), item["key"], frozenset(scopes), limit))
+    return keys
+
+
+def find_key(presented: str | None, keys: list[ApiKey]) -> ApiKey | None:
+    """The configured key that matches, compared in constant time against every one."""
+    if not presented:
+        return None
+    found = None
+    for k in keys:
+        if secrets.compare_digest(presented.encode(), k.key.encode()):
+            found = k
+    return found
+
+
 def key_is_valid(presented: str | None, keys: list[str]) -> bool:
     """Constant-time comparison against every configured key."""
     if not presented:
         return False
     return any(secrets.compare_digest(presented.encode(), k.encode()) for k in keys)
+
+
+class RateLimiter:
+    """A token bucket per key: `per_minute` requests, refilled evenly; `take` says how long to wait when empty."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[str, tuple[float, float]] = {}  # key id -> (tokens, last refill)
+        self._lock = threading.Lock()
+
+    def take(self, key: ApiKey, now: float | None = None) -> float:
+        """0 when the request may go ahead (a token is used), else the seconds until the next token."""
+        if key.per_minute is None:
+            return 0.0
+        now = time.monotonic() if now is None else now
+        rate = key.per_minute / 60.0
+        with self._lock:
+            tokens, last = self._buckets.get(key.id, (float(key.per_minute), now))
+            tokens = min(float(key.per_minute), tokens + (now - last) * rate)
+            if tokens >= 1.0:
+                self._buckets[key.id] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[key.id] = (tokens, now)
+            return (1.0 - tokens) / rate
+
+
+def retry_after(seconds: float) -> str:
+    return str(max(1, math.ceil(seconds)))
 
 
 def bearer_or_header(authorization: str | None, x_api_key: str | None) -> str | None:
@@ -35,10 +122,15 @@ def bearer_or_header(authorization: str | None, x_api_key: str | None) -> str | 
 
 
 class BodySizeLimit:
-    """Refuse request bodies over `max_bytes` with 413 and a message that names the limit (streamed bodies too)."""
+    """Refuse request bodies over `max_bytes` with 413 and a message that names the limit (streamed bodies too).
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    The body is read (and dropped) up to `drain_bytes` before the answer: a client that sends its whole body before
+    reading (urllib, requests) would otherwise get a connection reset instead of the 413. Past `drain_bytes` the
+    connection is closed without reading further, so a hostile sender cannot make the server read forever.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, drain_bytes: int = 32 * 1024 * 1024) -> None:
+        self.app, self.max_bytes, self.drain_bytes = app, max_bytes, drain_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -46,15 +138,18 @@ class BodySizeLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._drain(receive, 0)
             await self._reject(send)
             return
         seen = 0
+        more = True
 
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, more
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
+                more = bool(message.get("more_body", False))
                 if seen > self.max_bytes:
                     raise _TooLarge
             return message
@@ -62,7 +157,18 @@ class BodySizeLimit:
         try:
             await self.app(scope, limited, send)
         except _TooLarge:
+            if more:
+                await self._drain(receive, seen)
             await self._reject(send)
+
+    async def _drain(self, receive: Receive, seen: int) -> None:
+        while seen <= self.drain_bytes:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            seen += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
 
     async def _reject(self, send: Send) -> None:
         body: dict[str, Any] = {
@@ -74,7 +180,11 @@ class BodySizeLimit:
             {
                 "type": "http.response.start",
                 "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())],
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(data)).encode()),
+                    (b"connection", b"close"),
+                ],
             }
         )
         await send({"type": "http.response.body", "body": data})

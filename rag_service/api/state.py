@@ -58,7 +58,7 @@ class ServiceState:
                 open_existing(self.store, self.embedder)
         return self.store.meta is not None
 
-    def start_ingest(self, manifest: Path, dry_run: bool) -> Job | None:
+    def start_ingest(self, manifest: Path, dry_run: bool, actor: str = "admin token (server.json)") -> Job | None:
         """Run ingestion in this process (it holds the store); None when a job is already running."""
         if not self._ingest_lock.acquire(blocking=False):
             return None
@@ -68,7 +68,13 @@ class ServiceState:
         def work() -> None:
             try:
                 outcome = run_ingest(
-                    self.settings, self.store, self.embedder, manifest, job.progress, dry_run=dry_run, via="server"
+                    self.settings,
+                    self.store,
+                    self.embedder,
+                    manifest,
+                    job.progress,
+                    dry_run=dry_run,
+                    via=f"server, {actor}",
                 )
                 job.result = outcome_doc(outcome)
                 job.state = "done"

@@ -49,8 +49,8 @@ def _input(prompt: str) -> dict[str, object]:
 
 
 def _first_sentence_of_source(prompt: str) -> str:
-    body = prompt.split("## 資料\n", 1)[1].split("\n\n", 1)[0]
-    text = body.split("\n")[-1]
+    body = prompt.split("## 資料\n", 1)[1].split("\n\n", 1)[0]  # <<<資料 [1]>>> / header / text / <<<… ここまで>>>
+    text = body.split("\n")[-2]
     return text.split("。")[0] + "。"
 
 

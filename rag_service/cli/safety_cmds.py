@@ -1,0 +1,74 @@
+"""Patient-data commands: `rag pii mask` (stdin to stdout), `rag eval pii`, and `rag eval export-qrels`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rag_service.cli.app import app, err, eval_app, fail
+from rag_service.errors import RagError
+from rag_service.settings import Settings
+
+pii_app = typer.Typer(help="Patient data (個人情報) in Japanese clinical text.", no_args_is_help=True)
+app.add_typer(pii_app, name="pii")
+
+
+@pii_app.command("mask")
+def pii_mask(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per input line: {masked, spans}.")] = False,
+) -> None:
+    """Read text on stdin; write it line by line with patient data replaced by typed masks (［氏名］ …)."""
+    from rag_service.pii import mask
+
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        result = mask(text)
+        if as_json:
+            spans = [{"start": s.start, "end": s.end, "type": s.type} for s in result.spans]
+            print(json.dumps({"masked": result.masked, "spans": spans}, ensure_ascii=False))
+        else:
+            print(result.masked)
+
+
+@eval_app.command("pii")
+def eval_pii(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Labelled sets (⟦TYPE:surface⟧ markup); default: the bundled three.")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Report folder.")] = Path("bench-results/pii"),
+) -> None:
+    """Precision and recall of the masker per type, eponymous diseases masked, characters per second."""
+    from eval.pii_eval import DATA, run_pii_eval
+
+    paths = files or [DATA / "dev.jsonl", DATA / "test.jsonl", DATA / "heldout.jsonl"]
+    try:
+        text, _ = run_pii_eval(paths, out)
+    except (ValueError, FileNotFoundError) as e:
+        fail(str(e))
+    print(text)
+    err.print(f"report written to {out} (report.md, report.json with every miss and false positive)")
+
+
+@eval_app.command("export-qrels")
+def export_qrels_cmd(
+    out: Annotated[Path, typer.Option(help="Folder for queries.jsonl, qrels.jsonl and corpus.jsonl.")] = Path(
+        "bench-results/feedback-qrels"
+    ),
+) -> None:
+    """Clinicians' judgements (POST /v1/feedback) as an evaluation set for `rag eval retrieval --corpus … --queries …
+    --qrels …` over the live corpus."""
+    from eval.feedback_export import export_qrels
+
+    try:
+        counts = export_qrels(Settings(), out)
+    except (RagError, ValueError, FileNotFoundError) as e:
+        fail(str(e))
+    err.print(
+        f"{counts['queries']} queries, {counts['judgements']} judgements ({counts['dropped']} of chunks no longer "
+        f"indexed left out), {counts['passages']} passages written to {out}"
+    )
+    print(f"rag eval retrieval --corpus {out}/corpus.jsonl --queries {out}/queries.jsonl --qrels {out}/qrels.jsonl")
