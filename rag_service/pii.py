@@ -191,7 +191,9 @@ _TITLE_WORDS = (
     _alt("Pt Dr Mr Ms Mrs Prof Nurse Patient Name DOB Email E-mail Phone TEL Tel My Date Dear ID MRN") + r"\b"
 )
 _WORD = r"(?:[A-Z]{2,}|[A-Z][a-zà-ÿ]+)(?:-[A-Z][a-zà-ÿ]+)?"
-_ROMAJI = re.compile(r"(?<![A-Za-z])(?!" + _TITLE_WORDS + r")" + _WORD + r"(?: " + _WORD + r"){0,2}")
+_ROMAJI = re.compile(
+    r"(?<![A-Za-z])(?!" + _TITLE_WORDS + r")" + _WORD + r"(?: (?!" + _TITLE_WORDS + r")" + _WORD + r"){0,2}"
+)
 _AGE_AFTER = re.compile(r"^ ?(?:\d{1,3} ?(?:歳|M|F|y|yo|男|女)|（|\()")
 _KANJI_NAME = re.compile(r"(?<![一-龥々])" + _LABEL_WORDS + r"[一-龥々]{1,4}(?: ?[一-龥々ぁ-んァ-ヶー]{1,5})?")
 _KANJI_BEFORE_HONORIFIC = re.compile(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from contextlib import nullcontext
@@ -217,11 +216,17 @@ def serve(
     embedded_llm: Annotated[
         bool, typer.Option("--embedded-llm", help="Start the CPU generator (gemma3-270m): plumbing, not answers.")
     ] = False,
+    ssl_certfile: Annotated[Path | None, typer.Option(help="TLS certificate (PEM): serve HTTPS, no proxy.")] = None,
+    ssl_keyfile: Annotated[Path | None, typer.Option(help="TLS private key (PEM) for --ssl-certfile.")] = None,
 ) -> None:
-    """Serve the HTTP API. The embedded store belongs to one process: several workers need a Qdrant server."""
+    """Serve the HTTP API (JSON log lines on stderr, one per request). The embedded store belongs to one process:
+    several workers need a Qdrant server."""
+    import logging.config
+
     import uvicorn
 
-    from rag_service.api.security import is_loopback
+    from rag_service.api.request_log import logging_config
+    from rag_service.api.security import is_loopback, load_keys
 
     if host:
         os.environ["RAG_HOST"] = host
@@ -230,18 +235,42 @@ def serve(
     if embedded_llm:
         os.environ["RAG_LLM_EMBEDDED"] = "true"
     settings = Settings()
-    if not settings.api_keys and not is_loopback(settings.host):
+    try:
+        keys = load_keys(settings.api_keys, settings.api_keys_file, settings.rate_limit_per_minute)
+    except ValueError as e:
+        fail(str(e))
+    if not keys and not is_loopback(settings.host):
         fail(
-            f"refusing to listen on {settings.host} without API keys: set RAG_API_KEYS (comma-separated), "
-            "or listen on 127.0.0.1"
+            f"refusing to listen on {settings.host} without API keys: set RAG_API_KEYS (comma-separated) or "
+            "RAG_API_KEYS_FILE, or listen on 127.0.0.1"
         )
+    if bool(ssl_certfile) != bool(ssl_keyfile):
+        fail("TLS needs both --ssl-certfile and --ssl-keyfile")
+    for f in (ssl_certfile, ssl_keyfile):
+        if f is not None and not f.is_file():
+            fail(f"{f}: no such file")
     if workers > 1 and settings.qdrant_url is None:
         fail("the embedded store belongs to one process: use --workers 1, or set RAG_QDRANT_URL to a Qdrant server")
     _preflight(settings)
-    logging.basicConfig(level=logging.INFO)
+    config = logging_config()
+    logging.config.dictConfig(config)
+    if not is_loopback(settings.host) and ssl_certfile is None:
+        logging.getLogger("rag.serve").warning(
+            "listening on %s without TLS: API keys and questions cross the network in clear text; use "
+            "--ssl-certfile/--ssl-keyfile or a TLS proxy",
+            settings.host,
+        )
     try:
         uvicorn.run(
-            "rag_service.api.asgi:app_factory", factory=True, host=settings.host, port=settings.port, workers=workers
+            "rag_service.api.asgi:app_factory",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            log_config=config,
+            access_log=False,  # the request log (rag.access) is the access log, with ids and without query text
+            ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+            ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
         )
     except RagError as e:
         fail(str(e))
