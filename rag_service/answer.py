@@ -6,6 +6,7 @@ answer that says the abstention marker, or that cites no provided source, is an 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -144,6 +145,12 @@ def _abstention(reason: str, hits: Sequence[Hit], raw: str | None = None) -> Ans
     return AnswerResult(f"{ABSTAIN_MARKER}: {reason}", [], True, reason, list(hits), raw)
 
 
+def _first_sentence(text: str, limit: int = 150) -> str:
+    """The model's reason for abstaining, one sentence: what follows may be an echo of the prompt or the question."""
+    head = re.split(r"(?<=[。.!?！？])|\n", text, maxsplit=1)[0].strip()
+    return head[:limit]
+
+
 def scope_reply(hits: Sequence[Hit], raw: str | None = None) -> AnswerResult:
     return AnswerResult(SCOPE_REPLY, [], True, "out of scope: a diagnosis or dose for one person", list(hits), raw)
 
@@ -156,7 +163,7 @@ def finish_answer(raw: str, hits: Sequence[Hit]) -> AnswerResult:
         return _abstention("回答がシステムの指示文を含んでいたため表示しません。", hits, raw)
     parsed = parse_citations(raw, len(hits))
     if ABSTAIN_MARKER in raw:
-        after = raw.split(ABSTAIN_MARKER, 1)[1].strip(" :：、\n")
+        after = _first_sentence(raw.split(ABSTAIN_MARKER, 1)[1].strip(" :：、\n"))
         return _abstention(after or "資料からは回答できません。", hits, raw)
     if not parsed.used:
         return _abstention("回答が提示した資料を引用していません。", hits, raw)

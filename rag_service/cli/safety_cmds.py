@@ -72,3 +72,23 @@ def export_qrels_cmd(
         f"indexed left out), {counts['passages']} passages written to {out}"
     )
     print(f"rag eval retrieval --corpus {out}/corpus.jsonl --queries {out}/queries.jsonl --qrels {out}/qrels.jsonl")
+
+
+@eval_app.command("injection")
+def eval_injection(
+    limit: Annotated[int, typer.Option(help="Only the first N attacks.")] = 0,
+    out: Annotated[Path, typer.Option(help="Report folder.")] = Path("bench-results/injection"),
+) -> None:
+    """The bundled prompt-injection set (70 attacks, Japanese and English) through the answer path's prompt and checks,
+    against the configured LLM (RAG_LLM_BASE_URL, or RAG_LLM_EMBEDDED=true for the CPU generator)."""
+    from contextlib import ExitStack
+
+    from eval.exam_run import local_llm
+    from eval.injection_eval import run_injection_eval
+
+    try:
+        with ExitStack() as stack:
+            text = run_injection_eval(local_llm(Settings(), stack), out, limit)
+    except (RagError, ValueError) as e:
+        fail(str(e))
+    print(text)
