@@ -77,3 +77,21 @@ def _no_rag_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("RAG_") and name != "RAG_TEST_QDRANT_URL" and name != "RAG_SHARED_DATA":
             monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def law_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(data dir, manifest) of a small index (医師法 and 未成年者喫煙禁止法, no dense leg), built once; copy the data
+    dir before serving it (an embedded store belongs to one process)."""
+    from ingestion.progress import NullProgress
+    from ingestion.run import run_ingest
+    from rag_service.settings import Settings
+    from rag_service.store import EdgeStore
+
+    tmp = tmp_path_factory.mktemp("law-index")
+    manifest = write_manifest(tmp, demo_entries(("law-19dc84fdb0", "law-1514a233a6")))
+    settings = Settings(data_dir=tmp / "var", embedder="none")
+    store = EdgeStore(settings.index_dir)
+    run_ingest(settings, store, None, manifest, NullProgress())
+    store.close()
+    return tmp / "var", manifest

@@ -15,13 +15,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ingestion.progress import NullProgress
-from ingestion.run import run_ingest
 from rag_service.api import create_app
 from rag_service.api.request_log import JsonFormatter, key_id
 from rag_service.settings import Settings
-from rag_service.store import EdgeStore
-from tests.conftest import demo_entries, write_manifest
 from tests.http.test_answer_api import ScriptedLLM
 from tests.local_server import serve_in_thread
 
@@ -33,21 +29,10 @@ QUESTION = (
 )
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    tmp = tmp_path_factory.mktemp("privacy")
-    manifest = write_manifest(tmp, demo_entries(("law-19dc84fdb0", "law-1514a233a6")))
-    settings = Settings(data_dir=tmp / "var", embedder="none")
-    store = EdgeStore(settings.index_dir)
-    run_ingest(settings, store, None, manifest, NullProgress())
-    store.close()
-    return tmp / "var", manifest
-
-
 @pytest.fixture
-def service(built: tuple[Path, Path], tmp_path: Path) -> Iterator[tuple[ScriptedLLM, TestClient, Settings]]:
+def service(law_index: tuple[Path, Path], tmp_path: Path) -> Iterator[tuple[ScriptedLLM, TestClient, Settings]]:
     data_dir = tmp_path / "var"
-    shutil.copytree(built[0], data_dir)
+    shutil.copytree(law_index[0], data_dir)
     keys_file = tmp_path / "keys.yaml"
     keys_file.write_text(
         f"- {{id: search-app, key: {SEARCH_ONLY}, scopes: [search], per_minute: 3}}\n", encoding="utf-8"
@@ -56,7 +41,7 @@ def service(built: tuple[Path, Path], tmp_path: Path) -> Iterator[tuple[Scripted
         settings = Settings(
             data_dir=data_dir,
             embedder="none",
-            manifest=built[1],
+            manifest=law_index[1],
             api_keys=[KEY],
             api_keys_file=keys_file,
             log_queries="masked",
@@ -117,10 +102,10 @@ def test_patient_details_stay_out_of_logs_metrics_audit_feedback_and_the_prompt(
 
 
 def test_query_text_is_not_logged_by_default(
-    built: tuple[Path, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+    law_index: tuple[Path, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     data_dir = tmp_path / "var"
-    shutil.copytree(built[0], data_dir)
+    shutil.copytree(law_index[0], data_dir)
     caplog.set_level(logging.INFO, logger="rag.access")
     with TestClient(create_app(Settings(data_dir=data_dir, embedder="none"))) as client:
         r = client.post("/v1/search", json={"query": "医師法の届出"}, headers={"X-Request-ID": "not valid!"})

@@ -15,15 +15,14 @@ from rag_service.api import create_app
 from rag_service.cli import app
 from rag_service.feedback import feedback_qrels
 from rag_service.settings import Settings
-from tests.http.test_privacy import built  # noqa: F401  (the module-scoped index fixture)
 
 runner = CliRunner()
 
 
-def test_judged_hits_become_qrels_that_eval_retrieval_reads(built: tuple[Path, Path], tmp_path: Path) -> None:  # noqa: F811
+def test_judged_hits_become_qrels_that_eval_retrieval_reads(law_index: tuple[Path, Path], tmp_path: Path) -> None:
     data_dir = tmp_path / "var"
-    shutil.copytree(built[0], data_dir)
-    settings = Settings(data_dir=data_dir, embedder="none", manifest=built[1])
+    shutil.copytree(law_index[0], data_dir)
+    settings = Settings(data_dir=data_dir, embedder="none", manifest=law_index[1])
     question = "佐藤 花子さんの件。医師が異状死体を届け出る期限は"
     with TestClient(create_app(settings)) as client:
         hits = client.post("/v1/search", json={"query": question, "top_k": 3}).json()["hits"]
@@ -37,7 +36,7 @@ def test_judged_hits_become_qrels_that_eval_retrieval_reads(built: tuple[Path, P
         assert client.post("/v1/feedback", json={"target": "answer", "helpful": False}).status_code == 201
 
     out = tmp_path / "qrels"
-    env = {"RAG_DATA_DIR": str(data_dir), "RAG_EMBEDDER": "none", "RAG_MANIFEST": str(built[1])}
+    env = {"RAG_DATA_DIR": str(data_dir), "RAG_EMBEDDER": "none", "RAG_MANIFEST": str(law_index[1])}
     result = runner.invoke(app, ["eval", "export-qrels", "--out", str(out)], env=env)
     assert result.exit_code == 0, result.output
     queries = [json.loads(line) for line in (out / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
