@@ -10,6 +10,7 @@ Every PyMuPDF failure is wrapped in `PdfExtractionError` with a message that say
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,20 +164,42 @@ def _open(path: Path) -> pymupdf.Document:
         raise PdfExtractionError(
             f"{path}: not a readable PDF ({exc}): re-download or re-export the file and ingest it again"
         ) from exc
-    if doc.needs_pass or doc.is_encrypted:
+    try:
+        encrypted, pages = doc.needs_pass or doc.is_encrypted, doc.page_count
+    except Exception as exc:  # a damaged page tree fails here, not in open() (found by fuzzing the real PDFs)
+        doc.close()
+        raise PdfExtractionError(
+            f"{path}: not a readable PDF ({exc}): re-download or re-export the file and ingest it again"
+        ) from exc
+    if encrypted:
         doc.close()
         raise PdfExtractionError(f"{path} is encrypted: remove the password (e.g. `qpdf --decrypt`) and ingest again")
-    if doc.page_count == 0:
+    if pages == 0:
         doc.close()
         raise PdfExtractionError(f"{path} has no pages: re-export the document and ingest it again")
     return doc
 
 
-def extract_raw_pages(path: Path) -> list[PageText]:
-    """Each page's text before normalisation and before running headers/footers are removed."""
+MAX_SECONDS_PER_DOCUMENT = 300.0
+
+
+def extract_raw_pages(path: Path, max_seconds: float = MAX_SECONDS_PER_DOCUMENT) -> list[PageText]:
+    """Each page's text before normalisation and before running headers/footers are removed.
+
+    A document that takes longer than `max_seconds` (checked between pages: a damaged file can send PyMuPDF into
+    long repair loops) fails with a PdfExtractionError instead of holding the ingestion run."""
     doc = _open(path)
+    started = time.monotonic()
     try:
-        return [PageText(page=i + 1, text=page_raw_text(doc[i])) for i in range(doc.page_count)]
+        pages = []
+        for i in range(doc.page_count):
+            if time.monotonic() - started > max_seconds:
+                raise PdfExtractionError(
+                    f"{path}: reading stopped after {max_seconds:.0f} s at page {i + 1} of {doc.page_count} (a "
+                    "damaged or pathological file?): repair or re-export the PDF and ingest it again"
+                )
+            pages.append(PageText(page=i + 1, text=page_raw_text(doc[i])))
+        return pages
     except PdfExtractionError:
         raise
     except Exception as exc:
