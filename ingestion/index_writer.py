@@ -8,6 +8,7 @@ same ids again (ids are content hashes) and garbage-collects whatever no catalog
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from ingestion.progress import ProgressSink
 from ingestion.sources import read_source
 from rag_service.catalog import Catalog, CatalogEntry
 from rag_service.dense import Embedder
-from rag_service.errors import SourceError
+from rag_service.errors import DiskFullError, SourceError
 from rag_service.index import index_meta
 from rag_service.ja_text import char_bigrams, tokenize
 from rag_service.points import chunk_to_payload, index_text, metadata_payload
@@ -141,6 +142,46 @@ def _write_edition(
         progress.advance("chunks", len(points))
 
 
+def edition_bytes(ed: PreparedEdition, embedder: Embedder | None) -> int:
+    """A generous estimate of what an edition adds on disk: text and payload (UTF-8, ×3 for the WAL, the segment
+    and the payload index), sparse vectors and the dense vector (×2: WAL and segment)."""
+    dim = embedder.dim if embedder is not None else 0
+    text = sum(len(c.text.encode()) + 512 for c in ed.chunks)
+    sparse = sum(len(t) for t in ed.tokens) * 8 * 2 + sum(ed.bigram_lengths) * 8 * 2
+    return 3 * text + sparse + 2 * 4 * dim * len(ed.chunks)
+
+
+def _free_bytes(settings: Settings) -> int:
+    folder = settings.data_dir
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return shutil.disk_usage(folder).free
+
+
+def check_free_space(settings: Settings, ed: PreparedEdition | None, embedder: Embedder | None) -> None:
+    """Stop before an edition that might not fit (None: before opening the store for writing). The embedded store
+    writes through memory-mapped files: a disk that fills under it kills the process with SIGBUS in the middle of a
+    write (measured on a small tmpfs: opening it for writing with 20 MiB free), so ingestion keeps a margin."""
+    if settings.qdrant_url is not None:
+        return
+    free = _free_bytes(settings)
+    need = (edition_bytes(ed, embedder) if ed is not None else 0) + settings.min_free_mb * 1024 * 1024
+    if free < need and ed is None:
+        raise DiskFullError(
+            f"only {free / 2**20:.1f} MiB free under {settings.data_dir}; ingestion keeps RAG_MIN_FREE_MB="
+            f"{settings.min_free_mb} MiB free: free some space or move RAG_DATA_DIR, then run `rag ingest` again. "
+            "Nothing was written; search answers from the catalog as it was."
+        )
+    if free < need:
+        assert ed is not None
+        raise DiskFullError(
+            f"only {free / 2**20:.1f} MiB free under {settings.data_dir}; writing {ed.entry.id} needs about "
+            f"{need / 2**20:.1f} MiB (its estimate plus RAG_MIN_FREE_MB={settings.min_free_mb}): free some space or "
+            "move RAG_DATA_DIR, then run `rag ingest` again. The editions written so far are in the catalog and "
+            "searchable; this one and the rest are not."
+        )
+
+
 def catalog_entry(ed: PreparedEdition) -> CatalogEntry:
     """The catalog's record of a prepared edition (switched in once its points are written)."""
     return CatalogEntry(
@@ -172,12 +213,15 @@ def apply_plan(
         avgdl = average_length(t for ed in prepared for t in ed.tokens)
         bigram_avgdl = _mean([n for ed in prepared for n in ed.bigram_lengths])
     wanted = index_meta(embedder, avgdl, bigram_avgdl)
+    if prepared:
+        check_free_space(settings, None, embedder)
     if store.meta is None:
         store.open(wanted)
     else:  # the serving process already holds the store open
         check_meta(store.meta, wanted, "the open index")
 
     for ed in prepared:
+        check_free_space(settings, ed, embedder)
         _write_edition(store, ed, embedder, settings, progress)
         store.flush()
         old = catalog.entries.get(ed.entry.id)

@@ -46,3 +46,7 @@ class LLMRequestError(RagError):
     def __init__(self, message: str, status_code: int) -> None:
         self.status_code = status_code
         super().__init__(message)
+
+
+class DiskFullError(RagError):
+    """Too little free space under RAG_DATA_DIR to write the next edition safely; what is written stays consistent."""

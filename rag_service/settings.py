@@ -137,6 +137,12 @@ class Settings(BaseSettings):
     log_queries: Literal["off", "masked"] = Field(
         "off", description="Query text in the request log: `off`, or `masked` (patient data replaced by ［氏名］…)."
     )
+    min_free_mb: int = Field(
+        64,
+        ge=0,
+        description="Free space (MiB) ingestion keeps under RAG_DATA_DIR (embedded store): below it plus the next "
+        "edition's estimate, the run stops cleanly before writing that edition.",
+    )
     max_body_bytes: int = Field(65_536, ge=1024, le=16_777_216, description="Largest request body accepted.")
     llm_base_url: str | None = Field(
         None, description="OpenAI-compatible LLM endpoint, e.g. http://vllm:8000/v1. Unset: /v1/answer is off."
