@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 
+from ingestion.audit import append_audit
 from rag_service.api.schemas import (
     DocumentsResponse,
     EditionOut,
@@ -17,6 +18,7 @@ from rag_service.api.schemas import (
     JobOut,
     SearchRequest,
     SearchResponse,
+    SnapshotRequest,
 )
 from rag_service.api.security import ApiKey, bearer_or_header, find_key, retry_after
 from rag_service.api.state import ServiceState
@@ -172,6 +174,25 @@ def admin_ingest(body: IngestRequest, state: Admin, request: Request) -> JobOut:
     if job is None:
         raise HTTPException(409, "an ingestion job is already running: wait for it to finish")
     return JobOut(id=job.id, state="running", progress=job.progress.snapshot())
+
+
+@admin.post("/snapshot")
+def admin_snapshot(body: SnapshotRequest, state: Admin, request: Request) -> dict[str, object]:
+    """A consistent snapshot of the embedded index, taken by the process that holds it: ingestion waits (409 while a
+    job runs), searches go on. Used by `rag snapshot create` while `rag serve` runs."""
+    from rag_service.snapshot import create_embedded
+
+    if state.settings.qdrant_url is not None:
+        raise HTTPException(409, "the index is on a Qdrant server: `rag snapshot create` uses Qdrant's snapshots")
+    if not state.lock_for_snapshot():
+        raise HTTPException(409, "an ingestion job is running: take the snapshot when it has finished")
+    try:
+        state.store.flush()
+        info = create_embedded(state.settings, Path(body.path))
+    finally:
+        state.unlock_after_snapshot()
+    append_audit(state.settings.audit_log_path, {"action": "snapshot", "via": request.state.actor, "path": body.path})
+    return info
 
 
 @admin.get("/jobs/{job_id}", response_model=JobOut)

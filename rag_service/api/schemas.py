@@ -272,3 +272,9 @@ class FeedbackResponse(BaseModel):
     id: str
     query: str | None = Field(description="The query as stored (masked).")
     reason: str | None = Field(description="The reason as stored (masked).")
+
+
+class SnapshotRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(min_length=1, max_length=4096, description="Where the server writes the .tar.gz (its own disk).")

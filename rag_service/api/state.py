@@ -58,6 +58,13 @@ class ServiceState:
                 open_existing(self.store, self.embedder)
         return self.store.meta is not None
 
+    def lock_for_snapshot(self) -> bool:
+        """Hold off ingestion while a snapshot is copied; False when a job is running."""
+        return self._ingest_lock.acquire(blocking=False)
+
+    def unlock_after_snapshot(self) -> None:
+        self._ingest_lock.release()
+
     def start_ingest(self, manifest: Path, dry_run: bool, actor: str = "admin token (server.json)") -> Job | None:
         """Run ingestion in this process (it holds the store); None when a job is already running."""
         if not self._ingest_lock.acquire(blocking=False):
