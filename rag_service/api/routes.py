@@ -23,6 +23,7 @@ from rag_service.api.schemas import (
 from rag_service.api.security import ApiKey, bearer_or_header, find_key, retry_after
 from rag_service.api.state import ServiceState
 from rag_service.catalog import Catalog
+from rag_service.errors import RagError
 from rag_service.pii import mask_text
 
 router = APIRouter()  # health checks
@@ -189,6 +190,11 @@ def admin_snapshot(body: SnapshotRequest, state: Admin, request: Request) -> dic
     try:
         state.store.flush()
         info = create_embedded(state.settings, Path(body.path))
+    except OSError as e:
+        raise HTTPException(422, f"cannot write the snapshot at {body.path!r} ({e.strerror or e}): give a writable "
+                            "path on the server's disk") from e  # fmt: skip
+    except RagError as e:
+        raise HTTPException(409, str(e)) from e
     finally:
         state.unlock_after_snapshot()
     append_audit(state.settings.audit_log_path, {"action": "snapshot", "via": request.state.actor, "path": body.path})
