@@ -35,6 +35,14 @@ class ManifestEntry(BaseModel):
     license: str | None = None
     redistributable: bool = False
 
+    @field_validator("edition", mode="before")
+    @classmethod
+    def _edition_as_text(cls, v: object) -> object:
+        """`edition: 2025` (a YAML number, as a librarian writes it) is the label "2025"; a bool is not."""
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            return str(int(v)) if float(v).is_integer() else str(v)
+        return v
+
     @field_validator("source")
     @classmethod
     def _suffix(cls, v: str) -> str:

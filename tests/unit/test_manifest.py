@@ -94,3 +94,14 @@ def test_the_repository_demo_manifest_is_valid() -> None:
     assert {"demo-htn-2019", "demo-htn-2025", "medtxt-cr"} <= ids
     assert sum(e.id.startswith("law-") for e in m.entries) == 97
     assert all(e.redistributable and e.license for e in m.entries)
+
+
+@pytest.mark.parametrize(("written", "label"), [("2025", "2025"), ("2019.5", "2019.5"), ('"2025年版"', "2025年版")])
+def test_an_edition_written_as_a_number_is_its_label(tmp_path: Path, written: str, label: str) -> None:
+    m = load_manifest(write(tmp_path, GOOD.replace("edition: 2025年版", f"edition: {written}")))
+    assert m.entries[0].edition == label and m.entries[0].to_edition().edition == label
+
+
+def test_an_edition_written_as_a_boolean_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match="edition"):
+        load_manifest(write(tmp_path, GOOD.replace("edition: 2025年版", "edition: yes")))

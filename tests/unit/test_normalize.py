@@ -116,3 +116,22 @@ def test_no_japanese_character_is_lost(s: str) -> None:
 @given(st.lists(st.sampled_from(list("高血圧の治療あいうえお一二")), min_size=1, max_size=40))
 def test_vertical_text_becomes_running_text(chars: list[str]) -> None:
     assert normalize_text("\n".join(chars)) == "".join(chars)
+
+
+def _is_unified_ideograph(ch: str) -> bool:
+    cp = ord(ch)
+    return 0x3400 <= cp <= 0x4DBF or 0x4E00 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF or 0x20000 <= cp <= 0x3FFFF
+
+
+@pytest.mark.parametrize("block", [(0x2E80, 0x2EFF), (0x2F00, 0x2FDF)], ids=["radicals supplement", "kangxi"])
+def test_every_radical_becomes_its_ideograph(block: tuple[int, int]) -> None:
+    """Every assigned code point of both radical blocks (U+2E80 has no equivalent ideograph and stays)."""
+    import unicodedata
+
+    from rag_service.ja_text import normalize_chars
+
+    assigned = [cp for cp in range(block[0], block[1] + 1) if unicodedata.category(chr(cp)) != "Cn"]
+    assert len(assigned) >= 115 if block[0] == 0x2E80 else len(assigned) == 214
+    left = [hex(cp) for cp in assigned if cp != 0x2E80 and not _is_unified_ideograph(normalize_chars(chr(cp)))]
+    assert not left
+    assert normalize_chars("⻑期入院、⼀般病棟") == "長期入院、一般病棟"
