@@ -84,6 +84,11 @@ def prepare(
             progress.note(f"[red]FAILED[/red] {entry.id}: {e}")
             progress.advance("documents")
             continue
+        if doc.unusable_pages:  # indexed without them: the librarian learns which pages need OCR
+            pages = ", ".join(map(str, doc.unusable_pages))
+            progress.note(f"[yellow]{entry.id}: pages {pages} have a text layer that is not text (mis-encoded "
+                          "fonts): not indexed; OCR them to include them[/yellow]")  # fmt: skip
+            log.warning("%s: pages %s have an unusable text layer and are not indexed", entry.id, pages)
         chunks = chunk_edition(
             entry.to_edition(), key, doc.sections, settings.chunking.max_chars, settings.chunking.overlap_sentences
         )

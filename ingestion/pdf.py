@@ -19,6 +19,7 @@ import pymupdf
 
 from ingestion.normalize import TABLE_SEP, normalize_text, strip_running_lines
 from ingestion.structure import parse_heading
+from ingestion.text_quality import page_quality
 from rag_service.errors import PdfExtractionError
 from rag_service.types import PageText
 
@@ -208,12 +209,42 @@ def extract_raw_pages(path: Path, max_seconds: float = MAX_SECONDS_PER_DOCUMENT)
         doc.close()
 
 
-def extract_pages(path: Path) -> list[PageText]:
-    """Normalised text of every page of a PDF, 1-based, running headers, footers and page numbers removed.
+@dataclass(frozen=True)
+class ExtractedPdf:
+    pages: list[PageText]  # normalised; a page without usable text is kept, empty, so page numbers stay right
+    unusable_pages: tuple[int, ...]  # text layer present but not text (mis-encoded fonts): not indexed
+    empty_pages: tuple[int, ...]  # no text at all (image-only or blank)
 
-    Raises `PdfExtractionError` for a missing, corrupt, encrypted or empty PDF, and for one with no text layer.
+
+def assess_pages(path: Path, raw: list[PageText]) -> ExtractedPdf:
+    """Keep the pages whose text is text (`ingestion.text_quality`), blank the others, normalise; raise when no page
+    is usable. Pure: `extract_pdf` is its I/O shell."""
+    quality = [page_quality(p.page, p.text) for p in raw]
+    unusable = tuple(q.page for q in quality if not q.empty and not q.usable)
+    empty = tuple(p.page for p in raw if not p.text.strip())
+    if not any(q.usable for q in quality):
+        if unusable:
+            raise PdfExtractionError(
+                f"{path}: the text layer is not text on {len(unusable)} of {len(raw)} pages (mis-encoded fonts: "
+                "characters outside the ranges Japanese is written in); it needs OCR, which this version does not "
+                "run: re-export the PDF with Unicode fonts, or OCR it (e.g. `ocrmypdf -l jpn`), and ingest it again"
+            )
+        if not any(p.text.strip() for p in raw):
+            raise PdfExtractionError(f"{path} has no text layer (image-only): it needs OCR before ingestion")
+    kept = [p if p.page not in unusable else PageText(page=p.page, text="") for p in raw]
+    pages = [PageText(page=p.page, text=normalize_text(p.text)) for p in strip_running_lines(kept)]
+    return ExtractedPdf(pages, unusable, empty)
+
+
+def extract_pdf(path: Path) -> ExtractedPdf:
+    """Normalised text of every page, 1-based, running lines removed, and which pages had no usable text.
+
+    Raises `PdfExtractionError` for a missing, corrupt, encrypted or empty PDF, for one with no text layer, and for
+    one whose text layer is not text (a broken ToUnicode map: `ingestion.text_quality`).
     """
-    raw = extract_raw_pages(path)
-    if not any(p.text.strip() for p in raw):
-        raise PdfExtractionError(f"{path} has no text layer (image-only): it needs OCR before ingestion")
-    return [PageText(page=p.page, text=normalize_text(p.text)) for p in strip_running_lines(raw)]
+    return assess_pages(path, extract_raw_pages(path))
+
+
+def extract_pages(path: Path) -> list[PageText]:
+    """The pages of `extract_pdf` (pages without usable text come back empty)."""
+    return extract_pdf(path).pages

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.normalize import normalize_text
-from ingestion.pdf import extract_pages
+from ingestion.pdf import extract_pdf
 from ingestion.structure import split_sections, split_text_sections
 from rag_service.errors import SourceError
 from rag_service.types import Section
@@ -17,6 +17,8 @@ from rag_service.types import Section
 class SourceDocument:
     sections: tuple[Section, ...]
     pages: int
+    unusable_pages: tuple[int, ...] = ()  # a text layer that is not text (not indexed; needs OCR)
+    empty_pages: tuple[int, ...] = ()  # no text (image-only or blank)
 
 
 def _jsonl_sections(path: Path) -> list[Section]:
@@ -46,8 +48,8 @@ def read_source(path: Path) -> SourceDocument:
     """Sections of a .pdf, .txt/.md or .jsonl source. Raises SourceError (PdfExtractionError for PDFs)."""
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        pages = extract_pages(path)
-        return SourceDocument(tuple(split_sections(pages)), len(pages))
+        pdf = extract_pdf(path)
+        return SourceDocument(tuple(split_sections(pdf.pages)), len(pdf.pages), pdf.unusable_pages, pdf.empty_pages)
     if suffix in (".txt", ".md"):
         try:
             text = path.read_text(encoding="utf-8")
