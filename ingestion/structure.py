@@ -26,6 +26,7 @@ _CQ = re.compile(r"^((?:CQ|BQ|FQ|FRQ)\s*\d+(?:-\d+)*)\.?\s*(.*)$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:[.\-]\d{1,2})*\.?|[IVX]{1,5}\.)\s+(\S.*)$")
 _MARKDOWN = re.compile(r"^(#{1,6})\s+(.*)$")
 _MAX_NUMBERED_HEADING = 40
+_MAX_HEADING = {0: 60, 1: 60, 2: 160}  # 第n章 / 第n節 titles are short; a CQ is a question and may be long
 
 _LABELS = r"推奨文|推奨の強さ|推奨度|強い推奨|弱い推奨|エビデンスの(?:確実性|強さ|レベル)|エビデンスレベル|解説"
 _REC_TEXT = re.compile(rf"(?:^|\n)(?:推奨文|推奨)\s*(?::\s*|\n)(.+?)(?=\n(?:{_LABELS})|\Z)", re.S)
@@ -50,6 +51,8 @@ def parse_heading(line: str) -> Heading | None:
         return Heading(min(len(m[1]) - 1, 2), m[2].strip())
     for level, pattern in ((0, _CHAPTER), (1, _CLAUSE), (2, _CQ)):
         if m := pattern.match(line):
+            if len(line) > _MAX_HEADING[level] or line.endswith("。"):
+                return None  # a sentence that starts with 第2章…, not a heading (the 点数表 has 200-character ones)
             marker = re.sub(r"\s+", "", m[1])
             return Heading(level, f"{marker} {m[2].strip()}".strip())
     m = _NUMBERED.match(line)
@@ -71,6 +74,8 @@ def _make_section(path: tuple[str, ...], text: str, begin: int, starts: list[tup
     body = text.strip("\n")
     if not body.strip():
         return None
+    if "\n" not in body and parse_heading(body) is not None:
+        return None  # only its heading (a chapter opening straight into a subsection): the path carries it
     begin += len(text) - len(text.lstrip("\n"))
     end = begin + len(body)
     offsets = [(0, _page_at(starts, begin))]

@@ -109,3 +109,24 @@ def test_demo_pdf_recommendations(year: int, cq: str, strength: int, certainty: 
         assert f"{target}mmHg未満" in rec.text
     assert len(recs) == (7 if year == 2019 else 8)
     assert "CQ3-2" in recs if year == 2025 else "CQ3-2" not in recs
+
+
+def test_a_long_sentence_that_starts_like_a_heading_is_body_text() -> None:
+    sentence = (
+        "第1章 "
+        + "基本診療料の算定に当たっては、別に厚生労働大臣が定める施設基準に適合しているものとして届け出た" * 3
+        + "。"
+    )
+    assert parse_heading(sentence) is None
+    assert parse_heading("第1章 基本診療料") is not None
+    assert (
+        parse_heading("CQ3 成人の高血圧患者に対して、家庭血圧に基づく降圧治療は診察室血圧に基づく治療より推奨されるか")
+        is not None
+    )
+
+
+def test_a_heading_only_section_becomes_no_chunk_and_stays_in_the_path() -> None:
+    text = "第2章 患者さんがするべきこと\n1. 平時の備え\n透析条件を記録したカードを携帯する。\n"
+    sections = split_text_sections(text)
+    assert [s.path for s in sections] == [("第2章 患者さんがするべきこと", "1. 平時の備え")]
+    assert "透析条件" in sections[0].text
