@@ -33,3 +33,20 @@ def serve_in_thread(app: Any, start_timeout_s: float = 60.0) -> Iterator[int]:
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+
+
+class ServedAPI:
+    """Base of the test endpoints that stand in for a remote LLM: `with X() as x:` serves it, `x.port` is its port.
+    A subclass builds its FastAPI app and calls `self.serve(app)` in `__init__`."""
+
+    port: int
+
+    def serve(self, app: Any) -> None:
+        self._serving = serve_in_thread(app)
+
+    def __enter__(self) -> Any:
+        self.port = self._serving.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._serving.__exit__(None, None, None)

@@ -20,12 +20,12 @@ from rag_service.dense import load_embedder
 from rag_service.settings import Settings
 from rag_service.store import EdgeStore
 from tests.conftest import demo_entries, write_manifest
-from tests.local_server import free_port, serve_in_thread
+from tests.local_server import ServedAPI, free_port
 
 QUESTION = "医師が死体を検案して異状を認めたとき、何時間以内に警察署に届け出なければならないか。"
 
 
-class ScriptedLLM:
+class ScriptedLLM(ServedAPI):
     """An OpenAI-compatible chat server that answers with the next scripted text (or a scripted error)."""
 
     def __init__(self) -> None:
@@ -46,14 +46,7 @@ class ScriptedLLM:
         def health() -> dict[str, str]:
             return {"status": "ok"}
 
-        self._serving = serve_in_thread(app)
-
-    def __enter__(self) -> ScriptedLLM:
-        self.port = self._serving.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._serving.__exit__(None, None, None)
+        self.serve(app)
 
 
 @pytest.fixture(scope="module")

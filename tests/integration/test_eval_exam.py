@@ -19,12 +19,12 @@ from rag_service.cli import app
 from rag_service.settings import Settings
 from rag_service.store import EdgeStore
 from tests.conftest import demo_entries, write_manifest
-from tests.local_server import serve_in_thread
+from tests.local_server import ServedAPI, serve_in_thread
 
 runner = CliRunner()
 
 
-class RuleLLM:
+class RuleLLM(ServedAPI):
     """Answers the right letter when the prompt carries sources (RAG), else "a"; JSON when asked for a schema.
     `fail_after`: answer 500 from that request on (a crash in the middle of a run)."""
 
@@ -47,14 +47,7 @@ class RuleLLM:
                 text = f"[ans]{','.join(letters)}[/ans]"
             return JSONResponse({"choices": [{"index": 0, "message": {"role": "assistant", "content": text}}]})
 
-        self._serving = serve_in_thread(api)
-
-    def __enter__(self) -> RuleLLM:
-        self.port = self._serving.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._serving.__exit__(None, None, None)
+        self.serve(api)
 
 
 @pytest.fixture

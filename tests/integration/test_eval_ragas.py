@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,14 +18,9 @@ from fastapi.responses import JSONResponse
 from typer.testing import CliRunner
 
 from eval.ragas_run import load_rows, ragas_embeddings, row_from_json
-from ingestion.progress import NullProgress
-from ingestion.run import run_ingest
 from rag_service.answer import ANSWER_SYSTEM_PROMPT
 from rag_service.cli import app
-from rag_service.settings import Settings
-from rag_service.store import EdgeStore
-from tests.conftest import demo_entries, write_manifest
-from tests.local_server import serve_in_thread
+from tests.local_server import ServedAPI
 
 runner = CliRunner()
 INVENTED = "この法律は二〇三〇年に廃止された。"
@@ -54,7 +50,7 @@ def _first_sentence_of_source(prompt: str) -> str:
     return text.split("。")[0] + "。"
 
 
-class RuleJudge:
+class RuleJudge(ServedAPI):
     """Answers the service's answer prompt (copy source [1]'s first sentence; add an invented one when the question
     says 架空; abstain when it says 回答不能) and each Japanese ragas prompt by substring rules."""
 
@@ -88,7 +84,7 @@ class RuleJudge:
             vectors = [_hash_vector(t) for t in texts]
             return JSONResponse({"data": [{"index": i, "embedding": v} for i, v in enumerate(vectors)]})
 
-        self._serving = serve_in_thread(api)
+        self.serve(api)
 
     def judge(self, prompt: str) -> dict[str, object]:
         data = _input(prompt)
@@ -118,21 +114,11 @@ class RuleJudge:
             ]}  # fmt: skip
         raise AssertionError(f"a prompt the Japanese metrics do not send: {prompt[:80]!r}")
 
-    def __enter__(self) -> RuleJudge:
-        self.port = self._serving.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._serving.__exit__(None, None, None)
-
 
 @pytest.fixture
-def index(tmp_path: Path) -> Path:
-    manifest = write_manifest(tmp_path, demo_entries(("law-19dc84fdb0", "law-1514a233a6")))
+def index(law_index: tuple[Path, Path], tmp_path: Path) -> Path:
     data_dir = tmp_path / "var"
-    store = EdgeStore(Settings(data_dir=data_dir).index_dir)
-    run_ingest(Settings(data_dir=data_dir, embedder="none"), store, None, manifest, NullProgress())
-    store.close()
+    shutil.copytree(law_index[0], data_dir)
     return data_dir
 
 
