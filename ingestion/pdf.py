@@ -10,6 +10,7 @@ Every PyMuPDF failure is wrapped in `PdfExtractionError` with a message that say
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,13 +132,45 @@ def _font_heading(row: _Row, body: float, narrow: set[int]) -> str | None:
     return "# " if row.size >= _TOP_HEADING_SIZE * body else "## "
 
 
+_RUBY_SIZE = 0.6  # ruby (furigana) is set at about half the size of its base text
+_KANJI = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+_KANA_ONLY = re.compile(r"^[\u3041-\u309f\u30a1-\u30ffー・\s]+$")
+
+
+def _is_ruby(line: _Line, others: list[_Line]) -> bool:
+    """Furigana: a kana-only line set at ≤ 0.6 of the size of a line it sits right above (or beside, in vertical
+    text) and overlaps. Left in, it splits the base word (`褥瘡` / `じよくそう` / `ハイリスク`)."""
+    if not _KANA_ONLY.match(line.text):
+        return False
+    for base in others:
+        if base is line or line.size > _RUBY_SIZE * base.size or not _KANJI.search(base.text):
+            continue  # ruby reads kanji: its base holds some
+        if line.horizontal:  # its middle above the base's middle, at most half a base line above it, overlapping
+            above = (line.y0 + line.y1 < base.y0 + base.y1 and base.y0 - line.y1 <= 0.5 * base.size
+                     and line.x0 < base.x1 and base.x0 < line.x1)  # fmt: skip
+        else:  # vertical text: ruby stands to the right of its base
+            above = (line.x0 + line.x1 > base.x0 + base.x1 and line.x0 - base.x1 <= 0.5 * base.size
+                     and line.y0 < base.y1 and base.y0 < line.y1)  # fmt: skip
+        if above:
+            return True
+    return False
+
+
+def drop_ruby(lines: list[_Line]) -> list[_Line]:
+    small = [ln for ln in lines if _KANA_ONLY.match(ln.text)]
+    if not small:
+        return lines
+    ruby = {id(ln) for ln in small if _is_ruby(ln, lines)}
+    return [ln for ln in lines if id(ln) not in ruby]
+
+
 def page_raw_text(page: pymupdf.Page) -> str:
     """The text of one page before normalisation: rows in reading order, a blank line at a paragraph gap.
 
     A short row set much larger than the body text becomes a markdown heading (`# ` / `## `) on its own paragraph,
     unless it is already numbered (第N章, 1-1, CQ…), which the structure step recognises by itself.
     """
-    lines = _lines(page)
+    lines = drop_ruby(_lines(page))
     narrow = _char_per_line_blocks(lines)
     parts: list[str] = []
     rows = _rows(lines)
