@@ -34,7 +34,10 @@ _HEADING = (
     r"|#{1,6}\s"
     r"|【"
 )
-_LABEL = r"(?:推奨文|推奨の強さ|推奨度|エビデンスの(?:確実性|強さ|レベル)|エビデンスレベル|解説)(?=[\s:0-9A-D(]|$)"
+_LABEL = (
+    r"(?:推奨文|推奨の強さ|推奨度|推奨(?=\s*$)|エビデンスの(?:確実性|強さ|レベル)|エビデンスレベル|解説|背景・目的|背景)"
+    r"(?=[\s:0-9A-D(]|$)"
+)
 _HEADING_START = re.compile(f"(?:{_HEADING})")
 _BLOCK_START = re.compile(f"(?:{_HEADING}|{_LABEL}|[・●○■□◆◇▶►•※◎]\\s*\\S)")
 _LABEL_ONLY = re.compile(f"{_LABEL}\\s*[:]?$")

@@ -119,19 +119,48 @@ def split_text_sections(text: str) -> list[Section]:
     return split_sections([PageText(page=1, text=normalize_text(text))])
 
 
+# Minds style: 推奨度・エビデンス総体の総括: 1C, 【推奨度 2, エビデンスの確実性 C】, 推奨グレード 1B, (1A)
+_COMBINED = re.compile(
+    r"(?:推奨度|推奨の強さ|推奨グレード|総括|グレード)[^\n0-9]{0,24}?[:\s(]*([12])\s*([A-D])(?![A-Za-z])"
+)
+_GRADE_ONLY = re.compile(r"[(【\[]\s*([12])([A-D])\s*[)】\]]")
+# GRADE wording: 強い推奨 / 弱い推奨 / 条件付き推奨; 確実性 高 / 中 / 低 / 非常に低
+_GRADE_WORD = re.compile(r"(強い|弱い|条件付き(?:の)?)推奨|(?:強く|弱く)推奨する|提案する")
+_CERTAINTY_WORD = re.compile(r"(?:エビデンスの)?確実性\s*[:(]?\s*(非常に低|高|中|低)")
+_WORD_GRADE = {"高": "A", "中": "B", "低": "C", "非常に低": "D"}
+_MAX_REC_TEXT = 400
+_REC_END = re.compile(r"\n\s*\n|\n(?:背景|目的|解説|要約|エビデンス|推奨の強さ|推奨度|\(|（)")
+
+
 def _strength(text: str) -> int | None:
+    if m := _COMBINED.search(text) or _GRADE_ONLY.search(text):
+        return int(m[1])
     if m := _STRENGTH_NUM.search(text):
         return int(m[1])
     if m := _STRENGTH_WORD.search(text):
         return 1 if (m[1] or m[2]) == "強い" else 2
+    if m := _GRADE_WORD.search(text):
+        word = m.group(0)
+        return 1 if word.startswith(("強い", "強く")) else 2
     return None
 
 
 def _certainty(text: str) -> str | None:
+    if m := _COMBINED.search(text) or _GRADE_ONLY.search(text):
+        return m[2]
     for m in _CERTAINTY.finditer(text):
         if g := _GRADE.match(text, m.end()):
             return g[1]
+    if m := _CERTAINTY_WORD.search(text):
+        return _WORD_GRADE[m[1]]
     return None
+
+
+def _bounded(statement: str) -> str:
+    """The recommendation statement, not the section: up to a blank line or the next part, at most 400 chars."""
+    cut = _REC_END.search(statement)
+    head = statement[: cut.start()] if cut else statement
+    return head.strip()[:_MAX_REC_TEXT]
 
 
 def parse_recommendation(path: tuple[str, ...], text: str) -> Recommendation | None:
@@ -140,7 +169,7 @@ def parse_recommendation(path: tuple[str, ...], text: str) -> Recommendation | N
     if cq is None:
         return None
     rec = _REC_TEXT.search(text)
-    rec_text = normalize_text(rec[1]) if rec else None
+    rec_text = _bounded(normalize_text(rec[1])) if rec else None
     strength, certainty = _strength(text), _certainty(text)
     if rec_text is None and strength is None and certainty is None:
         return None

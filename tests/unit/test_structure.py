@@ -130,3 +130,27 @@ def test_a_heading_only_section_becomes_no_chunk_and_stays_in_the_path() -> None
     sections = split_text_sections(text)
     assert [s.path for s in sections] == [("第2章 患者さんがするべきこと", "1. 平時の備え")]
     assert "透析条件" in sections[0].text
+
+
+@pytest.mark.parametrize(
+    ("grade_line", "strength", "certainty"),
+    [
+        ("（推奨度・エビデンス総体の総括：1C（使用することを強く推奨する））", 1, "C"),  # Minds, as in a real CQ
+        ("【推奨度 2, エビデンスの確実性 C】", 2, "C"),
+        ("推奨グレード 1B", 1, "B"),
+        ("(2D)", 2, "D"),
+        ("条件付き推奨、エビデンスの確実性：低", 2, "C"),  # GRADE wording
+        ("強い推奨、確実性 非常に低", 1, "D"),
+        ("実施することを弱く推奨する（提案する）。確実性 中", 2, "B"),
+    ],
+)
+def test_recommendation_formats(grade_line: str, strength: int, certainty: str) -> None:
+    text = (
+        "CQ5 敗血症性ショックの初期輸液に晶質液を用いるか?\n推奨\n初期輸液には晶質液を用いることを推奨する。\n"
+        f"{grade_line}\n\n背景・目的\n" + "敗血症性ショックでは早期の輸液が予後を左右する。" * 80
+    )
+    (section,) = split_text_sections(text)
+    rec = section.recommendation
+    assert rec is not None and (rec.strength, rec.certainty) == (strength, certainty)
+    assert rec.text is not None and rec.text.startswith("初期輸液には晶質液を用いる") and len(rec.text) <= 400
+    assert "背景" not in rec.text  # the statement, not the section
