@@ -168,6 +168,21 @@ def documents(state: State) -> DocumentsResponse:
     )
 
 
+@v1.get("/documents/{source_id}/outline", tags=["corpus"])
+def document_outline(source_id: str, state: State) -> dict[str, object]:
+    """What the pipeline extracted from one edition: section tree with pages, CQs and recommendations, chunk count,
+    pages without usable text (the same as `rag corpus show ID --json`)."""
+    from ingestion.outline import edition_outline
+
+    entry = Catalog.from_doc(state.store.read_catalog()).entries.get(source_id)
+    if entry is None:
+        raise HTTPException(404, f"no edition {source_id!r} in the index: GET /v1/documents lists them")
+    try:
+        return edition_outline(state.settings, entry)
+    except RagError as e:
+        raise HTTPException(409, str(e)) from e
+
+
 @admin.post("/ingest", response_model=JobOut, status_code=202)
 def admin_ingest(body: IngestRequest, state: Admin, request: Request) -> JobOut:
     manifest = Path(body.manifest) if body.manifest else state.settings.manifest
