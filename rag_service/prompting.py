@@ -54,9 +54,8 @@ def masked_choices(choices: dict[str, str]) -> list[str]:
 
 # --- out of scope ----------------------------------------------------------------------------------------------------
 
-_PERSON = re.compile(
-    r"［氏名］|この患者|当該患者|うちの|私の|自分の|わたしの|[^\s]{1,6}(?:さん|様|くん|ちゃん)(?:の|は|に|を)|"
-    r"\b(?:my|this patient|him|her|me)\b",
+_PERSON = re.compile(  # on masked text: a name is ［氏名］ by then; 「患者さんの」 alone is the generic patient
+    r"［氏名］|この患者|当該患者|うちの|私の|自分の|わたしの|\b(?:my|this patient|him|her|me)\b",
     re.IGNORECASE,
 )
 _ASK_DIAGNOSIS = re.compile(

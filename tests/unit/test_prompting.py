@@ -62,6 +62,7 @@ def test_the_exam_prompt_masks_and_fences_too() -> None:
         ("私の母のメトホルミンの投与量を決めて", True),
         ("What dose should I give my father?", True),
         ("腎機能低下患者のメトホルミンの投与量は", False),
+        ("糖尿病の患者さんのメトホルミンの投与量を教えて", False),  # the generic patient: a guideline question
         ("敗血症の診断基準は", False),
         ("高血圧の診断に家庭血圧を用いる基準は", False),
     ],
