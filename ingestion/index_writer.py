@@ -78,7 +78,7 @@ def prepare(
     for entry, chash in items:
         key = edition_key(entry.id, chash)
         try:
-            doc = read_source(manifest.source_path(entry))
+            doc = read_source(manifest.source_path(entry), ocr=settings.ocr == "auto")
         except SourceError as e:
             report.failed[entry.id] = str(e)
             progress.note(f"[red]FAILED[/red] {entry.id}: {e}")
@@ -92,6 +92,10 @@ def prepare(
         chunks = chunk_edition(
             entry.to_edition(), key, doc.sections, settings.chunking.max_chars, settings.chunking.overlap_sentences
         )
+        if doc.ocr_pages:  # a chunk that touches an OCR'd page says so in its citation
+            ocr = set(doc.ocr_pages)
+            chunks = [replace(c, ocr=True) if ocr & set(range(c.page_start, c.page_end + 1)) else c for c in chunks]
+            progress.note(f"{entry.id}: pages {', '.join(map(str, doc.ocr_pages))} read by OCR")
         if not chunks:
             report.failed[entry.id] = f"{manifest.source_path(entry)}: no text to index"
             progress.advance("documents")

@@ -19,6 +19,7 @@ from typing import Any
 import pymupdf
 
 from ingestion.normalize import TABLE_SEP, normalize_text, strip_running_lines
+from ingestion.ocr import INSTALL_HINT, ocr_page, tessdata
 from ingestion.structure import parse_heading
 from ingestion.text_quality import page_quality
 from rag_service.errors import PdfExtractionError
@@ -247,35 +248,68 @@ class ExtractedPdf:
     pages: list[PageText]  # normalised; a page without usable text is kept, empty, so page numbers stay right
     unusable_pages: tuple[int, ...]  # text layer present but not text (mis-encoded fonts): not indexed
     empty_pages: tuple[int, ...]  # no text at all (image-only or blank)
+    ocr_pages: tuple[int, ...] = ()  # read by OCR (their chunks' citations say so)
 
 
-def assess_pages(path: Path, raw: list[PageText]) -> ExtractedPdf:
+def assess_pages(path: Path, raw: list[PageText], ocr_pages: tuple[int, ...] = ()) -> ExtractedPdf:
     """Keep the pages whose text is text (`ingestion.text_quality`), blank the others, normalise; raise when no page
-    is usable. Pure: `extract_pdf` is its I/O shell."""
+    is usable. Pure: `extract_pdf` is its I/O shell (and has already OCR'd what it could)."""
     quality = [page_quality(p.page, p.text) for p in raw]
     unusable = tuple(q.page for q in quality if not q.empty and not q.usable)
     empty = tuple(p.page for p in raw if not p.text.strip())
     if not any(q.usable for q in quality):
+        hint = "OCR did not give readable text either" if ocr_pages else f"it needs OCR: {INSTALL_HINT}"
         if unusable:
             raise PdfExtractionError(
                 f"{path}: the text layer is not text on {len(unusable)} of {len(raw)} pages (mis-encoded fonts: "
-                "characters outside the ranges Japanese is written in); it needs OCR, which this version does not "
-                "run: re-export the PDF with Unicode fonts, or OCR it (e.g. `ocrmypdf -l jpn`), and ingest it again"
+                f"characters outside the ranges Japanese is written in); {hint}, or re-export the PDF with Unicode "
+                "fonts, and ingest it again"
             )
         if not any(p.text.strip() for p in raw):
-            raise PdfExtractionError(f"{path} has no text layer (image-only): it needs OCR before ingestion")
+            raise PdfExtractionError(f"{path} has no text layer (image-only): {hint}")
     kept = [p if p.page not in unusable else PageText(page=p.page, text="") for p in raw]
     pages = [PageText(page=p.page, text=normalize_text(p.text)) for p in strip_running_lines(kept)]
-    return ExtractedPdf(pages, unusable, empty)
+    return ExtractedPdf(pages, unusable, empty, tuple(p for p in ocr_pages if p not in unusable))
 
 
-def extract_pdf(path: Path) -> ExtractedPdf:
+def _needs_ocr(raw: list[PageText]) -> list[int]:
+    """Pages to OCR: those whose text layer is not text, and those with no text at all (image-only) — unless no
+    page has text, a blank page among text pages being usually just blank."""
+    quality = [page_quality(p.page, p.text) for p in raw]
+    bad = [q.page for q in quality if not q.empty and not q.usable]
+    blank = [p.page for p in raw if not p.text.strip()]
+    return bad + (blank if len(blank) == len(raw) or bad else [])
+
+
+def extract_pdf(path: Path, ocr: bool = True) -> ExtractedPdf:
     """Normalised text of every page, 1-based, running lines removed, and which pages had no usable text.
 
-    Raises `PdfExtractionError` for a missing, corrupt, encrypted or empty PDF, for one with no text layer, and for
-    one whose text layer is not text (a broken ToUnicode map: `ingestion.text_quality`).
+    Pages whose text layer is not text, or that have none, are OCR'd when Tesseract is installed (and `ocr`).
+    Raises `PdfExtractionError` for a missing, corrupt, encrypted or empty PDF, and for one with no usable page.
     """
-    return assess_pages(path, extract_raw_pages(path))
+    raw = extract_raw_pages(path)
+    todo = _needs_ocr(raw)
+    folder = tessdata() if ocr and todo else None
+    done: list[int] = []
+    if folder is not None:
+        doc = _open(path)
+        try:
+            for n in todo:
+                page = doc[n - 1]
+                text = ocr_page(page, folder, vertical=page.rect.height > page.rect.width and _vertical(page))
+                raw[n - 1] = PageText(page=n, text=text)
+                done.append(n)
+        except Exception as exc:  # Tesseract's own failures (a broken install) name the file and the fix
+            raise PdfExtractionError(f"{path}: OCR failed on page {len(done) + 1} ({exc}): {INSTALL_HINT}") from exc
+        finally:
+            doc.close()
+    return assess_pages(path, raw, tuple(done))
+
+
+def _vertical(page: pymupdf.Page) -> bool:
+    """Whether the page's own (bad) text layer says it is set vertically (most lines run top to bottom)."""
+    lines = _lines(page)
+    return bool(lines) and sum(not ln.horizontal for ln in lines) > len(lines) / 2
 
 
 def extract_pages(path: Path) -> list[PageText]:

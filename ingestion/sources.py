@@ -19,6 +19,7 @@ class SourceDocument:
     pages: int
     unusable_pages: tuple[int, ...] = ()  # a text layer that is not text (not indexed; needs OCR)
     empty_pages: tuple[int, ...] = ()  # no text (image-only or blank)
+    ocr_pages: tuple[int, ...] = ()  # read by OCR
 
 
 def _jsonl_sections(path: Path) -> list[Section]:
@@ -44,12 +45,13 @@ def _jsonl_sections(path: Path) -> list[Section]:
     return sections
 
 
-def read_source(path: Path) -> SourceDocument:
+def read_source(path: Path, ocr: bool = True) -> SourceDocument:
     """Sections of a .pdf, .txt/.md or .jsonl source. Raises SourceError (PdfExtractionError for PDFs)."""
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        pdf = extract_pdf(path)
-        return SourceDocument(tuple(split_sections(pdf.pages)), len(pdf.pages), pdf.unusable_pages, pdf.empty_pages)
+        pdf = extract_pdf(path, ocr=ocr)
+        pdf_sections = tuple(split_sections(pdf.pages))
+        return SourceDocument(pdf_sections, len(pdf.pages), pdf.unusable_pages, pdf.empty_pages, pdf.ocr_pages)
     if suffix in (".txt", ".md"):
         try:
             text = path.read_text(encoding="utf-8")

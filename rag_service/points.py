@@ -29,6 +29,7 @@ def chunk_to_payload(chunk: Chunk) -> dict[str, Any]:
         "unit_id": chunk.unit_id,
         "text": chunk.text,
         "recommendation": None if rec is None else asdict(rec),
+        "ocr": chunk.ocr,
     }
 
 
@@ -45,6 +46,7 @@ def payload_to_chunk(payload: dict[str, Any]) -> Chunk:
         unit_id=payload.get("unit_id"),
         recommendation=None if not rec else Recommendation(**rec),
         chunk_id=payload["chunk_id"],
+        ocr=bool(payload.get("ocr", False)),
     )
 
 

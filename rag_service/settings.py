@@ -137,6 +137,10 @@ class Settings(BaseSettings):
     log_queries: Literal["off", "masked"] = Field(
         "off", description="Query text in the request log: `off`, or `masked` (patient data replaced by ［氏名］…)."
     )
+    ocr: Literal["auto", "off"] = Field(
+        "auto",
+        description="OCR (Tesseract, Japanese) for PDF pages with no usable text layer: `auto` when installed, `off`.",
+    )
     min_free_mb: int = Field(
         64,
         ge=0,

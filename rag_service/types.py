@@ -124,6 +124,7 @@ class Chunk:
     unit_id: str | None = None
     recommendation: Recommendation | None = None
     chunk_id: str = field(default="")
+    ocr: bool = False  # its text was read by OCR (it may hold recognition errors)
 
     def __post_init__(self) -> None:
         if not self.chunk_id:

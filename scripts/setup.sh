@@ -24,3 +24,17 @@ if [ ! -f "$stamp" ]; then
   fi
   touch "$stamp"
 fi
+# OCR for PDF pages without a usable text layer (Debian packages; the tests need them, the service uses them when
+# present). Installed only where apt-get can run as root (CI, containers); elsewhere a note says what to install.
+case ",$extras," in
+  *,dev,*)
+    if ! command -v tesseract >/dev/null 2>&1 || ! ls /usr/share/tesseract-ocr/*/tessdata/jpn.traineddata >/dev/null 2>&1; then
+      if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        echo "setup: installing tesseract-ocr with its Japanese models (apt-get)" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q tesseract-ocr tesseract-ocr-jpn tesseract-ocr-jpn-vert >/dev/null \
+          || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q tesseract-ocr tesseract-ocr-jpn tesseract-ocr-jpn-vert >/dev/null; }
+      else
+        echo "setup: OCR tests need tesseract-ocr tesseract-ocr-jpn (apt-get as root); they skip without it" >&2
+      fi
+    fi ;;
+esac

@@ -86,6 +86,7 @@ class CitationOut(EditionFields):
     section_path: list[str]
     unit_id: str | None = None
     recommendation: RecommendationOut | None = None
+    ocr: bool = Field(False, description="The text was read by OCR from a page image: it may hold errors.")
 
 
 class HitOut(BaseModel):
@@ -114,6 +115,7 @@ class HitOut(BaseModel):
                 page_end=c.page_end,
                 section_path=list(c.section_path),
                 unit_id=c.unit_id,
+                ocr=c.ocr,
                 recommendation=None
                 if rec is None
                 else RecommendationOut(cq=rec.cq, text=rec.text, strength=rec.strength, certainty=rec.certainty),

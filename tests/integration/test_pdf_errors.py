@@ -73,8 +73,8 @@ def test_image_only_pdf(tmp_path: Path) -> None:
         doc.new_page().insert_image(pymupdf.Rect(72, 72, 272, 272), pixmap=pix)
     path = tmp_path / "scan.pdf"
     doc.save(path)
-    with pytest.raises(PdfExtractionError, match=r"has no text layer \(image-only\): it needs OCR before ingestion"):
-        extract_pages(path)
+    with pytest.raises(PdfExtractionError, match=r"has no text layer \(image-only\): (OCR did not|it needs OCR)"):
+        extract_pages(path)  # OCR (when installed) reads nothing from a red square either
 
 
 @pytest.mark.parametrize("year", [2019, 2025])
