@@ -202,17 +202,18 @@ def admin_snapshot(body: SnapshotRequest, state: Admin, request: Request) -> dic
         raise HTTPException(409, "the index is on a Qdrant server: `rag snapshot create` uses Qdrant's snapshots")
     if not state.lock_for_snapshot():
         raise HTTPException(409, "an ingestion job is running: take the snapshot when it has finished")
+    target = state.settings.data_dir / "snapshots" / body.name  # a name, never a path: the server writes only here
     try:
         state.store.flush()
-        info = create_embedded(state.settings, Path(body.path))
+        info = create_embedded(state.settings, target)
     except OSError as e:
-        raise HTTPException(422, f"cannot write the snapshot at {body.path!r} ({e.strerror or e}): give a writable "
-                            "path on the server's disk") from e  # fmt: skip
+        raise HTTPException(507, f"cannot write the snapshot {target} ({e.strerror or e}): free space under "
+                            "RAG_DATA_DIR") from e  # fmt: skip
     except RagError as e:
         raise HTTPException(409, str(e)) from e
     finally:
         state.unlock_after_snapshot()
-    append_audit(state.settings.audit_log_path, {"action": "snapshot", "via": request.state.actor, "path": body.path})
+    append_audit(state.settings.audit_log_path, {"action": "snapshot", "via": request.state.actor, "path": str(target)})
     return info
 
 

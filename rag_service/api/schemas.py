@@ -279,4 +279,7 @@ class FeedbackResponse(BaseModel):
 class SnapshotRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    path: str = Field(min_length=1, max_length=4096, description="Where the server writes the .tar.gz (its own disk).")
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
+        description="File name of the .tar.gz the server writes under RAG_DATA_DIR/snapshots (never a path).",
+    )

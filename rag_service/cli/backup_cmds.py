@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,12 +28,15 @@ def _through_server(settings: Settings, path: Path) -> dict[str, Any] | None:
     server = find_server(settings.server_file)
     if server is None:
         return None
-    r = httpx.post(f"{server.url}/v1/admin/snapshot", json={"path": str(path.resolve())},
+    name = f"snapshot-{os.getpid()}-{int(time.time())}.tar.gz"  # the server writes under RAG_DATA_DIR/snapshots
+    r = httpx.post(f"{server.url}/v1/admin/snapshot", json={"name": name},
                    headers={"X-Admin-Token": server.admin_token}, timeout=3600)  # fmt: skip
     if r.status_code != 200:
         raise RagError(f"the server (pid {server.pid}) could not take the snapshot: {r.status_code} {r.text[:300]}")
     info: dict[str, Any] = r.json()
-    return info
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(info["path"], path)  # same machine: from the data folder to where it was asked for
+    return {**info, "path": str(path), "bytes": path.stat().st_size}
 
 
 @snapshot_app.command("create")
