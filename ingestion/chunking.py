@@ -124,7 +124,7 @@ def chunk_section(
                 section_path=section.path,
                 text=section.text[start:end],
                 unit_id=section.unit_id,
-                recommendation=section.recommendation,
+                recommendations=section.recommendations,
             )
         )
     return chunks

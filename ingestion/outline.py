@@ -36,7 +36,7 @@ def edition_outline(settings: Settings, entry: CatalogEntry) -> dict[str, Any]:
             "pages": [s.page_start, s.page_end],
             "chars": len(s.text),
             **({"unit_id": s.unit_id} if s.unit_id else {}),
-            **({"recommendation": asdict(s.recommendation)} if s.recommendation else {}),
+            **({"recommendations": [asdict(r) for r in s.recommendations]} if s.recommendations else {}),
         }
         for s in doc.sections
     ]
@@ -51,7 +51,7 @@ def edition_outline(settings: Settings, entry: CatalogEntry) -> dict[str, Any]:
         "unusable_pages": list(doc.unusable_pages),
         "empty_pages": list(doc.empty_pages),
         "sections": sections,
-        "recommendations": [{**s["recommendation"], "pages": s["pages"]} for s in sections if "recommendation" in s],
+        "recommendations": [{**r, "pages": s["pages"]} for s in sections for r in s.get("recommendations", [])],
     }
 
 
@@ -68,8 +68,9 @@ def outline_text(outline: dict[str, Any], max_sections: int = 200) -> str:
         label = s["path"][-1] if s["path"] else "(before the first heading)"
         p0, p1 = s["pages"]
         lines.append(f"{'  ' * (depth + 1)}{label}  p.{p0}" + (f"–{p1}" if p1 != p0 else ""))
-        if rec := s.get("recommendation"):
-            grade = f"推奨の強さ {rec['strength'] or '?'}, エビデンスの確実性 {rec['certainty'] or '?'}"
+        for rec in s.get("recommendations", []):
+            strength = f"推奨クラス {rec['rec_class']}" if rec["rec_class"] else f"推奨の強さ {rec['strength'] or '?'}"
+            grade = f"{strength}, エビデンスの確実性 {rec['certainty'] or '?'}"
             lines.append(f"{'  ' * (depth + 2)}推奨: {(rec['text'] or '(no statement found)')[:80]}  [{grade}]")
     if len(outline["sections"]) > max_sections:
         lines.append(f"  … {len(outline['sections']) - max_sections} more sections (--json shows all)")

@@ -85,7 +85,7 @@ def _make_section(path: tuple[str, ...], text: str, begin: int, starts: list[tup
         text=body,
         page_start=offsets[0][1],
         page_end=offsets[-1][1],
-        recommendation=parse_recommendation(path, body),
+        recommendations=parse_recommendations(path, body),
         page_offsets=tuple(offsets),
     )
 
@@ -163,14 +163,35 @@ def _bounded(statement: str) -> str:
     return head.strip()[:_MAX_REC_TEXT]
 
 
-def parse_recommendation(path: tuple[str, ...], text: str) -> Recommendation | None:
-    """Recommendation fields of a CQ section (推奨文, 推奨の強さ, エビデンスの確実性), or None when it has none."""
+_REC_START = re.compile(r"(?:^|\n)[【\[]?推奨(?:文)?\s*(?:\d+(?:-\d+)*|[①-⑳])?[】\]]?\s*(?::|\n)")
+_REC_CLASS = re.compile(r"(?:推奨)?クラス\s*:?\s*(IIa|IIb|III|II|I)(?![a-zA-Z])")
+_LEVEL = re.compile(r"(?:エビデンス)?レベル\s*:?\s*([A-C])(?![A-Za-z])")
+
+
+def _one_recommendation(cq: str, text: str) -> Recommendation | None:
+    rec = _REC_TEXT.search(text) or _REC_START.search(text)
+    rec_text = None
+    if rec is not None:
+        body = rec[1] if rec.re is _REC_TEXT else text[rec.end() :]
+        rec_text = _bounded(normalize_text(body)) or None
+    rec_class = m[1] if (m := _REC_CLASS.search(text)) else None
+    certainty = _certainty(text) or (m[1] if rec_class and (m := _LEVEL.search(text)) else None)
+    strength = _strength(text)
+    if rec_text is None and strength is None and certainty is None and rec_class is None:
+        return None
+    return Recommendation(cq=cq, text=rec_text, strength=strength, certainty=certainty, rec_class=rec_class)
+
+
+def parse_recommendations(path: tuple[str, ...], text: str) -> tuple[Recommendation, ...]:
+    """The recommendations of a CQ section, one per statement (推奨1, 推奨2 … each with its own grade: Minds 1C,
+    GRADE wording, JCS 推奨クラス I–III with エビデンスレベル A–C), or () when it is not a CQ or has none."""
     cq = next((m[1] for label in reversed(path) if (m := _CQ.match(label))), None)
     if cq is None:
-        return None
-    rec = _REC_TEXT.search(text)
-    rec_text = _bounded(normalize_text(rec[1])) if rec else None
-    strength, certainty = _strength(text), _certainty(text)
-    if rec_text is None and strength is None and certainty is None:
-        return None
-    return Recommendation(cq=re.sub(r"\s+", "", cq), text=rec_text or None, strength=strength, certainty=certainty)
+        return ()
+    cq = re.sub(r"\s+", "", cq)
+    starts = [m.start() for m in _REC_START.finditer(text)]
+    if len(starts) <= 1:
+        one = _one_recommendation(cq, text)
+        return (one,) if one else ()
+    slices = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+    return tuple(r for part in slices if (r := _one_recommendation(cq, part)) is not None)

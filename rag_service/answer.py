@@ -95,11 +95,14 @@ def format_source(number: int, hit: Hit) -> str:
     if c.section_path:
         head += " ／ " + " > ".join(c.section_path)
     lines = [head]
-    rec = c.recommendation
-    if rec is not None and rec.text:
+    for rec in c.recommendations:
+        if not rec.text:
+            continue
         line = f"推奨（{rec.cq}）: {rec.text}" if rec.cq else f"推奨: {rec.text}"
         if rec.strength:
             line += f"（推奨の強さ {rec.strength}）"
+        if rec.rec_class:
+            line += f"（推奨クラス {rec.rec_class}）"
         if rec.certainty:
             line += f"（エビデンスの確実性 {rec.certainty}）"
         lines.append(line)

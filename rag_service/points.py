@@ -18,7 +18,6 @@ def index_text(chunk: Chunk) -> str:
 def chunk_to_payload(chunk: Chunk) -> dict[str, Any]:
     """The one place a chunk is flattened for the store: the edition's fields at the top level (the store filters
     on `source_id`, `status`, `specialties`, `published`), then the chunk's own."""
-    rec = chunk.recommendation
     return {
         **chunk.edition.to_doc(),
         "chunk_id": chunk.chunk_id,
@@ -28,14 +27,16 @@ def chunk_to_payload(chunk: Chunk) -> dict[str, Any]:
         "section_path": list(chunk.section_path),
         "unit_id": chunk.unit_id,
         "text": chunk.text,
-        "recommendation": None if rec is None else asdict(rec),
+        "recommendations": [asdict(r) for r in chunk.recommendations],
         "ocr": chunk.ocr,
     }
 
 
 def payload_to_chunk(payload: dict[str, Any]) -> Chunk:
     """The one place a stored payload becomes a chunk again."""
-    rec = payload.get("recommendation")
+    recs = payload.get("recommendations")
+    if recs is None:  # an index written before recommendations became a list
+        recs = [payload["recommendation"]] if payload.get("recommendation") else []
     return Chunk(
         edition_key=payload["edition_key"],
         edition=Edition.from_doc(payload),
@@ -44,7 +45,7 @@ def payload_to_chunk(payload: dict[str, Any]) -> Chunk:
         section_path=tuple(payload.get("section_path") or ()),
         text=payload["text"],
         unit_id=payload.get("unit_id"),
-        recommendation=None if not rec else Recommendation(**rec),
+        recommendations=tuple(Recommendation(**r) for r in recs),
         chunk_id=payload["chunk_id"],
         ocr=bool(payload.get("ocr", False)),
     )

@@ -27,7 +27,8 @@ class Recommendation:
     cq: str | None = None  # "CQ3-2"
     text: str | None = None  # 推奨文
     strength: int | None = None  # 推奨の強さ: 1 (強い) or 2 (弱い)
-    certainty: str | None = None  # エビデンスの確実性: A–D
+    certainty: str | None = None  # エビデンスの確実性 / エビデンスレベル: A–D
+    rec_class: str | None = None  # 推奨クラス (JCS/JHFS style): I, IIa, IIb or III
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +107,13 @@ class Section:
     page_start: int
     page_end: int
     unit_id: str | None = None
-    recommendation: Recommendation | None = None
+    recommendations: tuple[Recommendation, ...] = ()  # a CQ's recommendations, each with its own grade
     # (offset in `text`, page) pairs: where each page's text starts inside `text`.
     page_offsets: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def recommendation(self) -> Recommendation | None:
+        return self.recommendations[0] if self.recommendations else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +127,14 @@ class Chunk:
     section_path: tuple[str, ...]
     text: str
     unit_id: str | None = None
-    recommendation: Recommendation | None = None
+    recommendations: tuple[Recommendation, ...] = ()  # its CQ's recommendations
     chunk_id: str = field(default="")
     ocr: bool = False  # its text was read by OCR (it may hold recognition errors)
+
+    @property
+    def recommendation(self) -> Recommendation | None:
+        """The first of its recommendations (most CQs have one)."""
+        return self.recommendations[0] if self.recommendations else None
 
     def __post_init__(self) -> None:
         if not self.chunk_id:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any, Literal
 
@@ -11,7 +12,7 @@ from rag_service.catalog import CatalogEntry
 from rag_service.exam import exam_query_text
 from rag_service.query import Filters, SearchQuery
 from rag_service.settings import RetrievalSettings, Settings
-from rag_service.types import Edition, EditionStatus, Hit
+from rag_service.types import Edition, EditionStatus, Hit, Recommendation
 
 
 class SearchFilters(BaseModel):
@@ -56,9 +57,14 @@ class LegScoreOut(BaseModel):
 
 class RecommendationOut(BaseModel):
     cq: str | None = None
-    text: str | None = None
-    strength: int | None = None
-    certainty: str | None = None
+    text: str | None = Field(None, description="The statement (推奨文), at most 400 characters.")
+    strength: int | None = Field(None, description="推奨の強さ: 1 (強い) or 2 (弱い・提案).")
+    certainty: str | None = Field(None, description="エビデンスの確実性 / エビデンスレベル: A–D.")
+    rec_class: str | None = Field(None, description="推奨クラス (JCS/JHFS style): I, IIa, IIb or III.")
+
+    @classmethod
+    def from_recommendation(cls, rec: Recommendation) -> RecommendationOut:
+        return cls(**asdict(rec))
 
 
 class EditionFields(BaseModel):
@@ -85,7 +91,10 @@ class CitationOut(EditionFields):
     page_end: int
     section_path: list[str]
     unit_id: str | None = None
-    recommendation: RecommendationOut | None = None
+    recommendation: RecommendationOut | None = Field(None, description="The first of `recommendations`.")
+    recommendations: list[RecommendationOut] = Field(
+        default_factory=list, description="Every recommendation of the chunk's CQ, each with its own grade."
+    )
     ocr: bool = Field(False, description="The text was read by OCR from a page image: it may hold errors.")
 
 
@@ -98,7 +107,7 @@ class HitOut(BaseModel):
     @classmethod
     def from_hit(cls, hit: Hit) -> HitOut:
         c = hit.chunk
-        rec = c.recommendation
+        recs = [RecommendationOut.from_recommendation(r) for r in c.recommendations]
         legs = {
             "bm25": hit.bm25,
             "bigram": hit.bigram,
@@ -116,9 +125,8 @@ class HitOut(BaseModel):
                 section_path=list(c.section_path),
                 unit_id=c.unit_id,
                 ocr=c.ocr,
-                recommendation=None
-                if rec is None
-                else RecommendationOut(cq=rec.cq, text=rec.text, strength=rec.strength, certainty=rec.certainty),
+                recommendation=recs[0] if recs else None,
+                recommendations=recs,
             ),
             scores={k: LegScoreOut(score=v.score, rank=v.rank) for k, v in legs.items() if v is not None},
         )

@@ -66,7 +66,9 @@ def test_guideline_hit_carries_pages_section_and_recommendation(client: TestClie
         "strength": 2,
         "certainty": "C",
         "text": "75歳以上の高齢者では、忍容性を確認しながら診察室血圧140/90mmHg未満を目標とすることを提案する。",
+        "rec_class": None,
     }
+    assert c["recommendations"] == [c["recommendation"]]  # this CQ has one
 
 
 def test_superseded_edition_is_absent_by_default_and_found_as_of_its_time(client: TestClient) -> None:

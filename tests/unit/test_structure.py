@@ -154,3 +154,34 @@ def test_recommendation_formats(grade_line: str, strength: int, certainty: str) 
     assert rec is not None and (rec.strength, rec.certainty) == (strength, certainty)
     assert rec.text is not None and rec.text.startswith("初期輸液には晶質液を用いる") and len(rec.text) <= 400
     assert "背景" not in rec.text  # the statement, not the section
+
+
+def test_a_cq_with_several_recommendations_each_with_its_grade() -> None:
+    text = (
+        "CQ7 2型糖尿病患者にSGLT2阻害薬を用いるか?\n"
+        "推奨1: 心不全を合併する患者にはSGLT2阻害薬を用いることを推奨する。\n(1A)\n"
+        "推奨2: 慢性腎臓病を合併する患者にはSGLT2阻害薬を用いることを提案する。\n(2B)\n\n"
+        "解説\n" + "SGLT2阻害薬は心腎保護効果を示した。" * 20
+    )
+    (section,) = split_text_sections(text)
+    got = [(r.text, r.strength, r.certainty) for r in section.recommendations]
+    assert got == [
+        ("心不全を合併する患者にはSGLT2阻害薬を用いることを推奨する。", 1, "A"),
+        ("慢性腎臓病を合併する患者にはSGLT2阻害薬を用いることを提案する。", 2, "B"),
+    ]
+    assert section.recommendation == section.recommendations[0] and all(r.cq == "CQ7" for r in section.recommendations)
+
+
+JCS_LINES = [
+    ("推奨クラス IIa, エビデンスレベル B", "IIa", "B"),
+    ("クラス I レベル A", "I", "A"),
+    ("推奨クラス III(Harm) エビデンスレベル C", "III", "C"),
+]
+
+
+@pytest.mark.parametrize(("line", "rec_class", "level"), JCS_LINES)
+def test_jcs_style_classes(line: str, rec_class: str, level: str) -> None:
+    text = f"CQ2 急性心筋梗塞にβ遮断薬を投与するか?\n推奨\n禁忌のない患者に投与を考慮する。\n{line}\n\n解説\n本文。"
+    (section,) = split_text_sections(text)
+    (rec,) = section.recommendations
+    assert (rec.rec_class, rec.certainty, rec.strength) == (rec_class, level, None)
