@@ -121,6 +121,9 @@ def in_process_answerer(retriever: Retriever, llm: LLMClient, run: ExamRun, sett
             text = exam_query_text(q.question, q.choices)
             search = SearchQuery.checked(text, settings.retrieval, run.top_k, run.mode, query_kind="exam")
         votes = run.votes if condition == "rag-vote" else 1
+        take = getattr(llm, "take_usage", None)
+        if callable(take):
+            take()  # start counting this question's tokens
         result = exam(
             q.question, q.choices, retriever, llm, search, q.n_select, votes, run.temperature, run.max_tokens, run.seed
         )
@@ -130,6 +133,7 @@ def in_process_answerer(retriever: Retriever, llm: LLMClient, run: ExamRun, sett
             "fallback": sum(result.fallback),
             "cited_units": [c.chunk.unit_id or c.chunk.chunk_id for c in result.citations],
             "source_units": [h.chunk.unit_id or h.chunk.chunk_id for h in result.hits],
+            "tokens": take() if callable(take) else None,
         }
 
     return answer
@@ -162,6 +166,7 @@ def remote_answerer(base_url: str, api_key: str | None, run: ExamRun, timeout_s:
             "fallback": doc.get("fallback_parsed", 0),
             "cited_units": [c["citation"].get("unit_id") or c["chunk_id"] for c in doc["citations"]],
             "source_units": doc.get("sources", []),
+            "tokens": doc.get("usage"),
         }
 
     return answer

@@ -7,6 +7,7 @@ Errors: connection failures, timeouts and 5xx answers raise `BackendUnavailable`
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
@@ -81,10 +82,18 @@ class OpenAICompatClient:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout, transport=transport)
         self._n_supported: bool | None = None  # learnt on the first n > 1 request
+        self._usage = threading.local()  # tokens this thread's requests used since its last `take_usage`
 
     @property
     def model(self) -> str:
         return self._model
+
+    def take_usage(self) -> dict[str, int] | None:
+        """Prompt and completion tokens this thread's requests used since the last call (as the server reported
+        them), then start counting again; None when the server reported none."""
+        usage: dict[str, int] | None = getattr(self._usage, "value", None)
+        self._usage.value = None
+        return usage
 
     def close(self) -> None:
         self._http.close()
@@ -133,6 +142,16 @@ class OpenAICompatClient:
                 response.status_code,
             )
 
+    def _count(self, data: dict[str, Any]) -> None:
+        usage = data.get("usage")
+        if not isinstance(usage, dict):
+            return
+        total = getattr(self._usage, "value", None) or {"prompt_tokens": 0, "completion_tokens": 0}
+        for key in ("prompt_tokens", "completion_tokens"):
+            if isinstance(usage.get(key), int):
+                total[key] += usage[key]
+        self._usage.value = total
+
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         try:
             response = self._http.post("/v1/chat/completions", json=body)
@@ -147,6 +166,7 @@ class OpenAICompatClient:
             raise self._unavailable("sent a body that is not JSON") from e
         if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
             raise self._unavailable("sent an answer without `choices`")
+        self._count(data)
         return data
 
     @staticmethod

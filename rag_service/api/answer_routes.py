@@ -64,6 +64,12 @@ def _answer_out(result: AnswerResult, include_sources: bool = False) -> AnswerRe
     )
 
 
+def take_usage(llm: LLMClient) -> dict[str, int] | None:
+    """Tokens this thread's LLM requests used since the last call, when the client counts them."""
+    take = getattr(llm, "take_usage", None)
+    return take() if callable(take) else None
+
+
 def _threshold(state: ServiceState) -> EvidenceThreshold:
     a = state.settings.answer
     return EvidenceThreshold(min_dense=a.min_dense, min_bm25=a.min_bm25)
@@ -113,6 +119,7 @@ def post_exam(body: ExamRequest, state: State, llm: LLM, request: Request) -> Ex
     if not body.no_rag:
         _require_index(state)
     t0 = time.perf_counter()
+    take_usage(llm)  # start counting this question's tokens
     result = exam(
         body.question,
         {k.lower(): v for k, v in body.choices.items()},
@@ -125,6 +132,7 @@ def post_exam(body: ExamRequest, state: State, llm: LLM, request: Request) -> Ex
         max_tokens=a.exam_max_tokens,
     )
     state.metrics.observe_stages({"exam": (time.perf_counter() - t0) * 1000})
+    usage = take_usage(llm)
     return ExamResponse(
         answer_letters=result.answer_letters,
         votes=result.votes,
@@ -132,4 +140,5 @@ def post_exam(body: ExamRequest, state: State, llm: LLM, request: Request) -> Ex
         raw=result.raw,
         sources=[h.chunk.unit_id or h.chunk.chunk_id for h in result.hits],
         fallback_parsed=sum(result.fallback),
+        usage=usage,
     )

@@ -244,6 +244,9 @@ class ExamResponse(BaseModel):
         default_factory=list, description="Unit (or chunk) ids of the numbered sources the model saw, in order."
     )
     fallback_parsed: int = Field(0, description="Samples read by the text parser instead of the JSON schema.")
+    usage: dict[str, int] | None = Field(
+        None, description="Prompt and completion tokens the LLM server reported for this question (all votes)."
+    )
 
 
 class PiiMaskRequest(BaseModel):

@@ -45,7 +45,9 @@ class RuleLLM(ServedAPI):
                 text = json.dumps({"answer": letters, "sources": [1] if "## 参考資料" in prompt else []})
             else:
                 text = f"[ans]{','.join(letters)}[/ans]"
-            return JSONResponse({"choices": [{"index": 0, "message": {"role": "assistant", "content": text}}]})
+            usage = {"prompt_tokens": len(prompt), "completion_tokens": len(text)}  # counted by rule, checkable
+            choice = {"index": 0, "message": {"role": "assistant", "content": text}}
+            return JSONResponse({"choices": [choice], "usage": usage})
 
         self.serve(api)
 
@@ -94,6 +96,8 @@ def test_closed_book_vs_rag_report_and_resume_after_a_crash(questions: Path, ind
     assert len(rows) == 20 and len({(r["id"], r["condition"]) for r in rows}) == 20
     assert all(r["correct"] for r in rows if r["condition"] == "rag")
     assert all(r["source_units"] and r["fallback"] == 0 for r in rows if r["condition"] == "rag")
+    sent = {len(req["messages"][-1]["content"]) for req in llm.requests}  # what each prompt's tokens were said to be
+    assert all(r["tokens"]["prompt_tokens"] in sent and r["tokens"]["completion_tokens"] > 0 for r in rows)
     assert all(r["source_units"] == [] for r in rows if r["condition"] == "closed")
     schema = llm.requests[-1]["response_format"]["json_schema"]["schema"]
     assert schema["properties"]["answer"]["items"]["enum"][:2] == ["a", "b"]
@@ -144,4 +148,5 @@ def test_against_a_running_service(questions: Path, index: Path, tmp_path: Path)
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert len(rows) == 8 and all(r["correct"] for r in rows if r["condition"] == "rag")
     assert all(r["source_units"] for r in rows if r["condition"] == "rag")
+    assert all(r["tokens"] and r["tokens"]["prompt_tokens"] > 0 for r in rows)  # through /v1/exam's `usage`
     assert json.loads((out / "report.json").read_text())["config"]["model"].startswith("the service at")
