@@ -28,6 +28,8 @@ SPACES_BETWEEN_JP = re.compile(f"(?<=[{JP_CHARS}]) +(?=[{JP_CHARS}])")
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u0336"), "-")
 _TILDES = dict.fromkeys(map(ord, "\u301c\uff5e\u223c\u3030"), "~")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# A full-width colon that some PDF printers (Chromium) map to U+00EF: `9ï00` for 9：00. Between digits it is certain.
+_COLON_MOJIBAKE = re.compile("(?<=[0-9])\u00ef(?=[0-9])")
 _SPACE_RUN = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
@@ -42,6 +44,7 @@ def normalize_chars(s: str) -> str:
     """Code-point normalisation only (no line joining): NFKC, dashes, tildes, spaces, invisible characters."""
     s = s.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE).translate(_DASHES)
     s = unicodedata.normalize("NFKC", fold_radicals(s)).translate(_TILDES)
+    s = _COLON_MOJIBAKE.sub(":", s)
     lines = (_SPACE_RUN.sub(" ", line).strip() for line in s.split("\n"))
     return "\n".join(SPACES_BETWEEN_JP.sub("", line) for line in lines)
 

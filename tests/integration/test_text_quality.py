@@ -48,3 +48,13 @@ def test_the_broken_layer_manual_is_refused_with_what_to_do(shared_data: Path) -
 def test_good_real_pdfs_lose_no_page(shared_data: Path, name: str) -> None:
     pdf = extract_pdf(shared_data / "pdfs" / "real" / name)
     assert pdf.unusable_pages == ()
+
+
+def test_the_chromium_print_reads_its_times_and_loses_its_running_lines(shared_data: Path) -> None:
+    import re
+
+    text = "\n".join(
+        p.text for p in extract_pdf(shared_data / "pdfs" / "real" / "eicu_manual_chromium_print.pdf").pages
+    )
+    assert "16:30" in text and not re.search(r"\dï\d", text)  # 16ï30 in the text layer
+    assert not re.search(r"\b\d+ / 17\b", text) and "manual_for_myGPTs.md | 2025-11-24" not in text

@@ -135,3 +135,10 @@ def test_every_radical_becomes_its_ideograph(block: tuple[int, int]) -> None:
     left = [hex(cp) for cp in assigned if cp != 0x2E80 and not _is_unified_ideograph(normalize_chars(chr(cp)))]
     assert not left
     assert normalize_chars("⻑期入院、⼀般病棟") == "長期入院、一般病棟"
+
+
+def test_a_colon_extracted_as_i_diaeresis_between_digits_is_a_colon() -> None:
+    from rag_service.ja_text import normalize_chars
+
+    assert normalize_chars("業務時間 16ï30-17ï30、7ï30に集合") == "業務時間 16:30-17:30、7:30に集合"
+    assert normalize_chars("naïve Bayes") == "naïve Bayes"  # a real ï stays
