@@ -130,6 +130,17 @@ def remote_answerer(base_url: str, api_key: str | None, timeout_s: float = 600.0
 # --- the judge ------------------------------------------------------------------------------------------------------
 
 
+def check_reachable(base_url: str, what: str) -> None:
+    """Fail at once, with the URL, when an endpoint cannot be reached at all (rather than 100% "judge failed")."""
+    import httpx
+
+    root = base_url.rstrip("/")
+    try:
+        httpx.get(f"{root if root.endswith('/v1') else root + '/v1'}/models", timeout=10)
+    except httpx.HTTPError as e:  # any HTTP answer (even 404) means something listens there
+        raise ValueError(f"the {what} at {base_url} cannot be reached ({type(e).__name__}: {e}): is it running?") from e
+
+
 def judge_llm(base_url: str, model: str, api_key: str | None, timeout_s: float) -> Any:
     from langchain_openai import ChatOpenAI
     from ragas.llms import LangchainLLMWrapper
@@ -340,6 +351,9 @@ def run_ragas_cli(
             from rag_service.dense import load_embedder
 
             embedder = load_embedder(settings.embedder)  # None with RAG_EMBEDDER=none: answer relevancy left out
+        check_reachable(judge_base_url, "judge")
+        if embeddings_base_url:
+            check_reachable(embeddings_base_url, "embeddings endpoint")
         llm = judge_llm(judge_base_url, judge_model, judge_api_key, timeout_s)
         metrics = prepared_metrics(llm, ragas_embeddings(embedder, embeddings_base_url, embeddings_model), timeout_s)
         config = {

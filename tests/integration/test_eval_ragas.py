@@ -167,6 +167,18 @@ def test_japanese_prompts_reach_the_judge_and_its_outputs_the_scores(index: Path
     assert "| faithfulness | 0.750 |" in (out / "report.md").read_text(encoding="utf-8")
 
 
+def test_an_unreachable_judge_stops_the_run_with_its_url(index: Path, tmp_path: Path) -> None:
+    from tests.local_server import free_port
+
+    questions = tmp_path / "rows.jsonl"
+    questions.write_text('{"question": "届出の期限は", "reference": "24時間以内"}\n', encoding="utf-8")
+    url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    env = {"RAG_DATA_DIR": str(index), "RAG_EMBEDDER": "none", "RAG_LLM_BASE_URL": url}
+    args = ["eval", "ragas", str(questions), "--judge-base-url", url, "--out", str(tmp_path / "r")]
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 1 and "judge" in result.output and "cannot be reached" in result.output
+
+
 def test_rows_from_exam_questions_and_bad_rows() -> None:
     exam = {"id": "q1", "question": "正しいのはどれか。", "choices": {"a": "甲", "b": "乙", "c": "丙"}, "answer": "ac"}
     row = row_from_json(exam, "x")
