@@ -9,7 +9,6 @@ out and counted.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
@@ -19,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eval.run_log import config_key, rows_of_run
 from rag_service.errors import RagError
 from rag_service.exam import exam, exam_query_text
 from rag_service.llm import LLMClient
@@ -105,8 +105,7 @@ class ExamRun:
     retrieval: dict[str, Any] = field(default_factory=dict)  # embedder, fusion, weights: what the sources depend on
 
     def key(self) -> str:
-        doc = {k: v for k, v in asdict(self).items() if k != "conditions"}
-        return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
+        return config_key({k: v for k, v in asdict(self).items() if k != "conditions"})
 
 
 Answerer = Callable[[ExamQuestion, str], dict[str, Any]]
@@ -174,17 +173,7 @@ def remote_answerer(base_url: str, api_key: str | None, run: ExamRun, timeout_s:
 
 def load_done(results: Path, run_key: str) -> dict[tuple[str, str], dict[str, Any]]:
     """Rows already answered under this configuration (a partly written last line is ignored)."""
-    done: dict[tuple[str, str], dict[str, Any]] = {}
-    if not results.exists():
-        return done
-    for line in results.read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue
-        if row.get("run") == run_key:
-            done[(row["id"], row["condition"])] = row
-    return done
+    return {(row["id"], row["condition"]): row for row in rows_of_run(results, run_key)}
 
 
 def run_exam(

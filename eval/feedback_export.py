@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ingestion.chunking import chunk_edition
+from ingestion.outline import source_path
 from ingestion.sources import read_source
 from rag_service.catalog import Catalog
 from rag_service.feedback import feedback_qrels, read_feedback
@@ -28,10 +29,7 @@ def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
 def corpus_rows(settings: Settings, catalog: Catalog) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for entry in sorted(catalog.entries.values(), key=lambda e: e.source_id):
-        path = Path(entry.source)
-        if not path.is_absolute() and not path.exists():
-            path = settings.manifest.parent / entry.source
-        doc = read_source(path)
+        doc = read_source(source_path(settings, entry))
         c = settings.chunking
         for chunk in chunk_edition(entry.edition, entry.edition_key, doc.sections, c.max_chars, c.overlap_sentences):
             rows.append({"doc_id": chunk.chunk_id, "title": entry.edition.title, "text": index_text(chunk)})

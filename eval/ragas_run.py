@@ -13,7 +13,6 @@ only ones whose prompts can be replaced and that parse plain-text JSON, which ev
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import math
 import os
@@ -27,6 +26,7 @@ from typing import Any
 
 os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")  # ragas' analytics: never from a hospital's machine
 
+from eval.run_log import config_key, rows_of_run
 from eval.stats import bootstrap_ci
 from rag_service.settings import Settings
 
@@ -244,10 +244,6 @@ async def score_row(row: RagasRow, got: Answered, metrics: dict[str, Any]) -> di
 # --- the run --------------------------------------------------------------------------------------------------------
 
 
-def run_key(config: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
-
-
 def run_ragas(
     rows: Sequence[RagasRow],
     ask: Answerer,
@@ -257,16 +253,8 @@ def run_ragas(
     on_row: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Answer and score every row, appending to `results` and resuming rows already scored under this configuration."""
-    key = run_key(config)
-    done: dict[str, dict[str, Any]] = {}
-    if results.exists():
-        for line in results.read_text(encoding="utf-8").splitlines():
-            try:
-                doc = json.loads(line)
-            except ValueError:
-                continue
-            if doc.get("run") == key:
-                done[doc["id"]] = doc
+    key = config_key(config)
+    done = {doc["id"]: doc for doc in rows_of_run(results, key)}
     results.parent.mkdir(parents=True, exist_ok=True)
 
     async def all_rows() -> None:  # one event loop for the run: the judge's async HTTP client is bound to it

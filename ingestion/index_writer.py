@@ -174,20 +174,18 @@ def check_free_space(settings: Settings, ed: PreparedEdition | None, embedder: E
     if settings.qdrant_url is not None:
         return
     free = _free_bytes(settings)
-    need = (edition_bytes(ed, embedder) if ed is not None else 0) + settings.min_free_mb * 1024 * 1024
-    if free < need and ed is None:
+    margin = settings.min_free_mb * 1024 * 1024
+    fix = "free some space or move RAG_DATA_DIR, then run `rag ingest` again."
+    if ed is None and free < margin:
         raise DiskFullError(
             f"only {free / 2**20:.1f} MiB free under {settings.data_dir}; ingestion keeps RAG_MIN_FREE_MB="
-            f"{settings.min_free_mb} MiB free: free some space or move RAG_DATA_DIR, then run `rag ingest` again. "
-            "Nothing was written; search answers from the catalog as it was."
+            f"{settings.min_free_mb} MiB free: {fix} Nothing was written; search answers from the catalog as it was."
         )
-    if free < need:
-        assert ed is not None
+    if ed is not None and free < (need := edition_bytes(ed, embedder) + margin):
         raise DiskFullError(
             f"only {free / 2**20:.1f} MiB free under {settings.data_dir}; writing {ed.entry.id} needs about "
-            f"{need / 2**20:.1f} MiB (its estimate plus RAG_MIN_FREE_MB={settings.min_free_mb}): free some space or "
-            "move RAG_DATA_DIR, then run `rag ingest` again. The editions written so far are in the catalog and "
-            "searchable; this one and the rest are not."
+            f"{need / 2**20:.1f} MiB (its estimate plus RAG_MIN_FREE_MB={settings.min_free_mb}): {fix} The "
+            "editions written so far are in the catalog and searchable; this one and the rest are not."
         )
 
 
