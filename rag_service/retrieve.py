@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -20,7 +21,7 @@ from rag_service.settings import Settings
 from rag_service.sparse import query_vector
 from rag_service.store import SearchFilter, VectorStore
 from rag_service.store.base import BIGRAM, DENSE, SPARSE, LegQuery
-from rag_service.types import Hit, LegScore
+from rag_service.types import Chunk, Hit, LegScore
 
 __all__ = ["LEGS", "BadQuery", "Filters", "Leg", "Mode", "Retriever", "SearchQuery", "SearchResult", "store_filter"]
 
@@ -62,6 +63,19 @@ class Retriever:
     def catalog(self) -> Catalog:
         """The active editions (parsed once per catalog document: see `rag_service.index`)."""
         return self._catalog.current()
+
+    def get_chunk(self, chunk_id: str) -> Chunk | None:
+        """The chunk with this id, if its edition is active in the catalog (what a search could return)."""
+        try:
+            uuid.UUID(chunk_id)
+        except ValueError:  # chunk ids are UUID-shaped; anything else is not one of ours
+            return None
+        points = self.store.retrieve([chunk_id])
+        if not points:
+            return None
+        chunk = payload_to_chunk(points[0].payload)
+        active = {e.edition_key for e in self.catalog().entries.values()}
+        return chunk if chunk.edition_key in active else None
 
     def legs_for(self, mode: Mode) -> tuple[Leg, ...]:
         """The legs a mode searches: one for a single-leg mode; for hybrid every leg with a weight > 0 that the

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 
 from ingestion.audit import append_audit
 from rag_service.api.schemas import (
@@ -25,6 +25,7 @@ from rag_service.api.state import ServiceState
 from rag_service.catalog import Catalog
 from rag_service.errors import RagError
 from rag_service.pii import mask_text
+from rag_service.types import Chunk, Hit
 
 router = APIRouter()  # health checks
 
@@ -181,6 +182,50 @@ def document_outline(source_id: str, state: State) -> dict[str, object]:
         return edition_outline(state.settings, entry)
     except RagError as e:
         raise HTTPException(409, str(e)) from e
+
+
+def _active_chunk(state: ServiceState, chunk_id: str) -> Chunk:
+    chunk = state.retriever.get_chunk(chunk_id) if state.index_ready() else None
+    if chunk is None:
+        raise HTTPException(404, f"no chunk {chunk_id!r} in an active edition: chunk ids come from search hits")
+    return chunk
+
+
+@v1.get("/chunks/{chunk_id}", response_model=HitOut, tags=["corpus"])
+def get_chunk(chunk_id: str, state: State) -> HitOut:
+    """One chunk with its citation (a search hit's `chunk_id`), without scores."""
+    return HitOut.from_hit(Hit(chunk=_active_chunk(state, chunk_id)))
+
+
+@v1.get(
+    "/chunks/{chunk_id}/page.png",
+    tags=["corpus"],
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "the page with the chunk highlighted"}},
+)
+def chunk_page(
+    chunk_id: str,
+    state: State,
+    page: Annotated[int | None, Query(ge=1, le=100_000, description="Default: the chunk's first page.")] = None,
+    dpi: Annotated[int, Query(ge=36, le=200)] = 110,
+) -> Response:
+    """The cited PDF page rendered as PNG with the chunk's text highlighted (`X-Highlight-Boxes`: how many line
+    boxes were painted; 0 for an OCR'd page, whose text has no positions in the PDF). 409 for a non-PDF source."""
+    from ingestion.outline import source_path
+    from rag_service.page_image import render_page
+
+    chunk = _active_chunk(state, chunk_id)
+    entry = Catalog.from_doc(state.store.read_catalog()).entries.get(chunk.edition.source_id)
+    path = source_path(state.settings, entry) if entry else None
+    if path is None or path.suffix.lower() != ".pdf":
+        raise HTTPException(409, "this chunk's source is not a PDF: its text is the whole citation (GET /v1/chunks/ID)")
+    if page is not None and not chunk.page_start <= page <= chunk.page_end:
+        raise HTTPException(422, f"page {page} is outside the chunk's pages {chunk.page_start}–{chunk.page_end}")
+    try:
+        image = render_page(path, chunk, page, dpi)
+    except RagError as e:
+        raise HTTPException(409, str(e)) from e
+    return Response(image.png, media_type="image/png", headers={"X-Highlight-Boxes": str(image.boxes)})
 
 
 @admin.post("/ingest", response_model=JobOut, status_code=202)
