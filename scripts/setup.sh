@@ -36,5 +36,15 @@ case ",$extras," in
       else
         echo "setup: OCR tests need tesseract-ocr tesseract-ocr-jpn (apt-get as root); they skip without it" >&2
       fi
+    fi
+    # the console's browser test drives Debian's Chromium with Playwright (never a browser download)
+    if ! command -v chromium >/dev/null 2>&1; then
+      if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        echo "setup: installing chromium for the console's browser test (apt-get)" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+          || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
+      else
+        echo "setup: the console's browser test needs Debian's chromium (apt-get as root); it skips without it" >&2
+      fi
     fi ;;
 esac
