@@ -71,6 +71,8 @@ def outline_text(outline: dict[str, Any], max_sections: int = 200) -> str:
         for rec in s.get("recommendations", []):
             strength = f"推奨クラス {rec['rec_class']}" if rec["rec_class"] else f"推奨の強さ {rec['strength'] or '?'}"
             grade = f"{strength}, エビデンスの確実性 {rec['certainty'] or '?'}"
+            if rec.get("good_practice"):
+                grade = "Good Practice Statement"
             lines.append(f"{'  ' * (depth + 2)}推奨: {(rec['text'] or '(no statement found)')[:80]}  [{grade}]")
     if len(outline["sections"]) > max_sections:
         lines.append(f"  … {len(outline['sections']) - max_sections} more sections (--json shows all)")

@@ -105,6 +105,8 @@ def format_source(number: int, hit: Hit) -> str:
             line += f"（推奨クラス {rec.rec_class}）"
         if rec.certainty:
             line += f"（エビデンスの確実性 {rec.certainty}）"
+        if rec.good_practice:
+            line += "（Good Practice Statement）"
         lines.append(line)
     lines.append(c.text)
     return "\n".join(lines)

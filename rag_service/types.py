@@ -29,6 +29,7 @@ class Recommendation:
     strength: int | None = None  # 推奨の強さ: 1 (強い) or 2 (弱い)
     certainty: str | None = None  # エビデンスの確実性 / エビデンスレベル: A–D
     rec_class: str | None = None  # 推奨クラス (JCS/JHFS style): I, IIa, IIb or III
+    good_practice: bool = False  # a Good Practice Statement (JSH style): no strength or certainty by definition
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,9 @@ class RecommendationOut(BaseModel):
     strength: int | None = Field(None, description="推奨の強さ: 1 (強い) or 2 (弱い・提案).")
     certainty: str | None = Field(None, description="エビデンスの確実性 / エビデンスレベル: A–D.")
     rec_class: str | None = Field(None, description="推奨クラス (JCS/JHFS style): I, IIa, IIb or III.")
+    good_practice: bool = Field(
+        False, description="A Good Practice Statement (JSH style, `GPS`): it has no strength or certainty."
+    )
 
     @classmethod
     def from_recommendation(cls, rec: Recommendation) -> RecommendationOut:

@@ -185,3 +185,95 @@ def test_jcs_style_classes(line: str, rec_class: str, level: str) -> None:
     (section,) = split_text_sections(text)
     (rec,) = section.recommendations
     assert (rec.rec_class, rec.certainty, rec.strength) == (rec_class, level, None)
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "推奨\n家庭血圧の測定を降圧薬治療中のすべての患者に推奨する。\nGood Practice Statement\n",
+        "推奨\n家庭血圧の測定を降圧薬治療中のすべての患者に推奨する。\n(GPS)\n",
+        "Good Practice Statement\n家庭血圧の測定を降圧薬治療中のすべての患者に推奨する。\n",
+        "GPS: 家庭血圧の測定を降圧薬治療中のすべての患者に推奨する。\n",
+        "【グッドプラクティスステートメント】\n家庭血圧の測定を降圧薬治療中のすべての患者に推奨する。\n",
+    ],
+)
+def test_good_practice_statement_has_no_grade(block: str) -> None:
+    text = f"CQ4 降圧薬治療中の患者に家庭血圧測定を勧めるか?\n{block}\n解説\n" + "推奨の強さ 1 の根拠は乏しい。" * 5
+    (section,) = split_text_sections(text)
+    assert section.recommendations == (
+        Recommendation(cq="CQ4", text="家庭血圧の測定を降圧薬治療中のすべての患者に推奨する。", good_practice=True),
+    )
+
+
+def test_a_graded_recommendation_and_a_good_practice_statement_in_one_cq() -> None:
+    text = (
+        "CQ6 高齢者高血圧に降圧薬治療を行うか?\n"
+        "推奨1: 75歳以上でも降圧薬治療を行うことを推奨する。\n推奨の強さ 1 エビデンスの強さ B\n"
+        "推奨2: 降圧薬開始後は起立性低血圧の有無を確認する。\nGood Practice Statement\n\n"
+        "解説\n高齢者でも降圧治療の有益性は示されている。"
+    )
+    (section,) = split_text_sections(text)
+    got = [(r.text, r.strength, r.certainty, r.good_practice) for r in section.recommendations]
+    assert got == [
+        ("75歳以上でも降圧薬治療を行うことを推奨する。", 1, "B", False),
+        ("降圧薬開始後は起立性低血圧の有無を確認する。", None, None, True),
+    ]
+
+
+def test_gps_mentioned_in_the_commentary_does_not_flag_the_recommendation() -> None:
+    text = "CQ8 減塩を行うか?\n推奨\n減塩を推奨する。\n(1A)\n\n解説\n本CQはGood Practice Statementとしなかった。"
+    (section,) = split_text_sections(text)
+    (rec,) = section.recommendations
+    assert (rec.strength, rec.certainty, rec.good_practice) == (1, "A", False)
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "want"),
+    [
+        (
+            "推奨 | 推奨クラス | エビデンスレベル",
+            ["禁忌のない患者にβ遮断薬を投与する。 | I | A", "低心機能例にはアルドステロン拮抗薬を考慮する。 | IIa | B"],
+            [("IIa" if i else "I", None, "B" if i else "A") for i in range(2)],
+        ),
+        (
+            "推奨文 | 推奨の強さ | エビデンスの確実性",
+            ["成人の敗血症に晶質液を用いる。 | 1 | B", "膠質液を用いないことを提案する。 | 2(弱い) | 低"],
+            [(None, 1, "B"), (None, 2, "C")],
+        ),
+        (
+            "推奨 | 推奨度・エビデンスレベル",
+            ["心房細動に抗凝固療法を行う。 | 1A", "高齢者にも抗凝固療法を行う。 | 2C"],
+            [(None, 1, "A"), (None, 2, "C")],
+        ),
+    ],
+)
+def test_recommendation_table_gives_one_recommendation_per_row(
+    header: str, rows: list[str], want: list[tuple[str | None, int | None, str]]
+) -> None:
+    text = "CQ3 薬物療法をどう選ぶか?\n表1 推奨とエビデンス\n" + "\n".join([header, *rows]) + "\n\n解説\n本文。"
+    (section,) = split_text_sections(text)
+    got = [(r.rec_class, r.strength, r.certainty) for r in section.recommendations]
+    assert got == want
+    assert [r.text for r in section.recommendations] == [row.split(" | ")[0] for row in rows]
+    assert all(r.cq == "CQ3" for r in section.recommendations)
+
+
+def test_a_wrapped_statement_cell_is_rejoined_and_a_gps_row_has_no_grade() -> None:
+    text = (
+        "5.2 心不全の薬物療法\n推奨 | 推奨クラス | エビデンスレベル\n"
+        "HFrEF患者にはACE阻害薬またはARBを | I | A\n投与する。\n"
+        "全ての患者に服薬指導を行う。 | GPS | -\n"
+        "その後の本文は表ではない。"
+    )
+    (section,) = split_text_sections(text)
+    got = [(r.cq, r.text, r.rec_class, r.certainty, r.good_practice) for r in section.recommendations]
+    assert got == [
+        (None, "HFrEF患者にはACE阻害薬またはARBを投与する。", "I", "A", False),
+        (None, "全ての患者に服薬指導を行う。", None, None, True),
+    ]
+
+
+def test_a_table_without_a_statement_column_is_not_a_recommendation_table() -> None:
+    text = "CQ2-1 降圧目標は?\n対象 | 診察室血圧 | 家庭血圧\n75歳未満の成人 | 130/80 mmHg未満 | 125/75 mmHg未満"
+    (section,) = split_text_sections(text)
+    assert section.recommendations == ()
