@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from eval.run_log import config_key, rows_of_run
-from rag_service.errors import RagError
 from rag_service.exam import exam, exam_query_text
 from rag_service.llm import LLMClient
 from rag_service.query import Mode, SearchQuery
@@ -140,32 +139,27 @@ def in_process_answerer(retriever: Retriever, llm: LLMClient, run: ExamRun, sett
 
 def remote_answerer(base_url: str, api_key: str | None, run: ExamRun, timeout_s: float = 600.0) -> Answerer:
     """Answers through a running service's `POST /v1/exam` (its own LLM and index; `run` says how to ask)."""
-    import httpx
+    from rag_service.client import RagClient
 
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    client = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout_s)
+    client = RagClient(base_url, api_key, timeout_s=timeout_s)
 
     def answer(q: ExamQuestion, condition: str) -> dict[str, Any]:
-        body = {
-            "question": q.question,
-            "choices": q.choices,
-            "n_select": q.n_select,
-            "votes": run.votes if condition == "rag-vote" else 1,
-            "no_rag": condition == "closed",
-            "top_k": run.top_k,
-            "mode": run.mode,
-        }
-        r = client.post("/v1/exam", json=body)
-        if r.status_code != 200:
-            raise RagError(f"{base_url}/v1/exam answered {r.status_code}: {r.text[:300]}")
-        doc = r.json()
+        doc = client.exam(
+            q.question,
+            q.choices,
+            n_select=q.n_select,
+            votes=run.votes if condition == "rag-vote" else 1,
+            no_rag=condition == "closed",
+            top_k=run.top_k,
+            mode=run.mode,
+        )
         return {
-            "letters": doc["answer_letters"],
-            "votes": doc["votes"],
-            "fallback": doc.get("fallback_parsed", 0),
-            "cited_units": [c["citation"].get("unit_id") or c["chunk_id"] for c in doc["citations"]],
-            "source_units": doc.get("sources", []),
-            "tokens": doc.get("usage"),
+            "letters": doc.answer_letters,
+            "votes": doc.votes,
+            "fallback": doc.fallback_parsed,
+            "cited_units": [c.citation.unit_id or c.chunk_id for c in doc.citations],
+            "source_units": doc.sources,
+            "tokens": doc.usage,
         }
 
     return answer

@@ -110,19 +110,15 @@ def in_process_answerer(settings: Settings, stack: ExitStack) -> tuple[Answerer,
 
 def remote_answerer(base_url: str, api_key: str | None, timeout_s: float = 600.0) -> Answerer:
     """Answers through a running service's `POST /v1/answer` (its own index and LLM)."""
-    import httpx
+    from rag_service.client import RagClient
 
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    client = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout_s)
+    client = RagClient(base_url, api_key, timeout_s=timeout_s)
 
     def ask(question: str) -> Answered:
         t0 = time.perf_counter()
-        r = client.post("/v1/answer", json={"question": question, "include_sources": True})
-        if r.status_code != 200:
-            raise ValueError(f"{base_url}/v1/answer answered {r.status_code}: {r.text[:300]}")
-        doc = r.json()
-        contexts = [s["text"] for s in doc.get("sources") or []]
-        return Answered(doc["answer"], contexts, bool(doc["abstained"]), round(time.perf_counter() - t0, 3))
+        doc = client.answer(question, include_sources=True)
+        contexts = [s.text for s in doc.sources or []]
+        return Answered(doc.answer, contexts, doc.abstained, round(time.perf_counter() - t0, 3))
 
     return ask
 

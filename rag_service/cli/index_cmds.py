@@ -176,19 +176,28 @@ def search(
     top_k: Annotated[int, typer.Option("--top-k", "-k")] = 5,
     mode: Annotated[str, typer.Option(help="hybrid | bm25 | bigram | dense")] = "hybrid",
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    base_url: Annotated[
+        str | None, typer.Option(envvar="RAG_URL", help="Ask this running service instead of opening the index.")
+    ] = None,
+    api_key: Annotated[str | None, typer.Option(envvar="RAG_API_KEY", help="API key for --base-url.")] = None,
 ) -> None:
-    """What a query finds (for librarians checking the index). Asks the server when one holds the embedded index;
-    otherwise opens the index in this process (never announcing itself as a server)."""
+    """What a query finds (for librarians checking the index). Asks the service at --base-url (RAG_URL), or the
+    server that holds the embedded index; otherwise opens the index in this process (never announcing itself as a
+    server)."""
     from rag_service.api.handoff import find_server
 
     if mode not in get_args(Mode):
         fail(f"unknown mode {mode!r}: use one of {', '.join(get_args(Mode))}")
     settings = Settings()
-    server = find_server(settings.server_file) if settings.qdrant_url is None else None
+    server = find_server(settings.server_file) if base_url is None and settings.qdrant_url is None else None
+    url = base_url or (server.url if server else None)
+    key = api_key or (settings.api_keys[0] if settings.api_keys and not base_url else None)
     try:
-        q = SearchQuery.checked(query, settings.retrieval, top_k, cast(Mode, mode))
-        doc = _search_via_server(server.url, q, settings) if server else _search_in_process(settings, q)
-    except RagError as e:
+        if url:
+            doc = _search_remote(url, key, query, top_k, cast(Mode, mode))
+        else:
+            doc = _search_in_process(settings, SearchQuery.checked(query, settings.retrieval, top_k, cast(Mode, mode)))
+    except (RagError, ValueError) as e:  # ValueError: the request schema refused the arguments
         fail(str(e))
     if as_json:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
@@ -201,16 +210,12 @@ def search(
         out.print(f"    {h['text'][:160]}")
 
 
-def _search_via_server(url: str, q: SearchQuery, settings: Settings) -> dict[str, Any]:
-    import httpx
+def _search_remote(url: str, api_key: str | None, query: str, top_k: int, mode: Mode) -> dict[str, Any]:
+    """`POST /v1/search` through the typed client (the service checks the limits and says which one)."""
+    from rag_service.client import RagClient
 
-    headers = {"Authorization": f"Bearer {settings.api_keys[0]}"} if settings.api_keys else {}
-    body = {"query": q.text, "top_k": q.top_k, "mode": q.mode}
-    r = httpx.post(f"{url}/v1/search", json=body, headers=headers, timeout=60)
-    if r.status_code != 200:
-        fail(f"{r.status_code}: {r.text}")
-    result: dict[str, Any] = r.json()
-    return result
+    with RagClient(url, api_key, timeout_s=60) as rag:
+        return rag.search(query, top_k=top_k, mode=mode).model_dump(mode="json")
 
 
 def _search_in_process(settings: Settings, q: SearchQuery) -> dict[str, Any]:

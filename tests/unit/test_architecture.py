@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SHELLS = ("rag_service/api/", "rag_service/cli/")
+SHELLS = ("rag_service/api/", "rag_service/cli/", "rag_service/client/", "rag_service/console/")
 MAX_LINES = 400
 
 

@@ -1,0 +1,146 @@
+"""The async client: `async with AsyncRagClient(base_url, api_key) as rag:`, the same methods as `RagClient`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any, Literal, TypeVar
+
+import httpx
+
+from rag_service.api.schemas import (
+    AnswerResponse,
+    DocumentsResponse,
+    ExamResponse,
+    FeedbackResponse,
+    PiiMaskResponse,
+    SearchResponse,
+)
+from rag_service.client.calls import (
+    CONNECT_ERRORS,
+    AnswerDelta,
+    Call,
+    Calls,
+    Filters,
+    Mode,
+    Policy,
+    QueryKind,
+    SseReader,
+    stream_item,
+)
+
+T = TypeVar("T")
+
+
+class AsyncRagClient:
+    """The same API over an async httpx client (`async with AsyncRagClient(...) as rag:`)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        *,
+        retries: int = 3,
+        backoff_s: float = 0.5,
+        max_wait_s: float = 30.0,
+        timeout_s: float = 120.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.policy = Policy(base_url, api_key, retries, backoff_s, max_wait_s, timeout_s)
+        self._http = httpx.AsyncClient(
+            base_url=self.policy.base_url, headers=self.policy.headers, timeout=timeout_s, transport=transport
+        )
+
+    async def __aenter__(self) -> AsyncRagClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _response(self, call: Call[Any], stream: bool = False) -> httpx.Response:
+        url = self.policy.base_url + call.path
+        attempt = 0
+        while True:
+            wait: float | None
+            try:
+                request = self._http.build_request(call.method, call.path, json=call.body)
+                response = await self._http.send(request, stream=stream)
+            except CONNECT_ERRORS as e:
+                wait = self.policy.after_error(call, attempt, url, e)
+            else:
+                wait = self.policy.after(call, attempt, response)
+                if wait is None:
+                    return response
+                await response.aclose()
+            await asyncio.sleep(wait)
+            attempt += 1
+
+    async def _send(self, call: Call[T]) -> T:
+        return self.policy.result(call, await self._response(call))
+
+    async def search(
+        self,
+        query: str,
+        top_k: int | None = None,
+        mode: Mode = "hybrid",
+        filters: Filters = None,
+        rerank: bool | None = None,
+        query_kind: QueryKind = "auto",
+    ) -> SearchResponse:
+        return await self._send(Calls.search(query, top_k, mode, filters, rerank, query_kind))
+
+    async def answer(
+        self,
+        question: str,
+        top_k: int | None = None,
+        mode: Mode = "hybrid",
+        filters: Filters = None,
+        include_sources: bool = False,
+    ) -> AnswerResponse:
+        return await self._send(Calls.answer(question, top_k, mode, filters, include_sources))
+
+    async def answer_stream(
+        self,
+        question: str,
+        top_k: int | None = None,
+        mode: Mode = "hybrid",
+        filters: Filters = None,
+        include_sources: bool = False,
+    ) -> AsyncIterator[AnswerDelta | AnswerResponse]:
+        call = Calls.answer(question, top_k, mode, filters, include_sources, stream=True)
+        response = await self._response(call, stream=True)
+        try:
+            if not response.is_success:
+                await response.aread()
+                raise self.policy.error(response)
+            reader = SseReader()
+            async for line in response.aiter_lines():
+                event = reader.feed(line)
+                if event is not None:
+                    yield stream_item(*event, url=str(response.request.url))
+        finally:
+            await response.aclose()
+
+    async def exam(self, question: str, choices: dict[str, str], **options: Any) -> ExamResponse:
+        return await self._send(Calls.exam(question, choices, **options))
+
+    async def documents(self) -> DocumentsResponse:
+        return await self._send(Calls.documents())
+
+    async def outline(self, source_id: str) -> dict[str, Any]:
+        return await self._send(Calls.outline(source_id))
+
+    async def pii_mask(self, text: str) -> PiiMaskResponse:
+        return await self._send(Calls.pii_mask(text))
+
+    async def feedback(self, target: Literal["hit", "answer"], helpful: bool, **fields: Any) -> FeedbackResponse:
+        return await self._send(Calls.feedback(target, helpful, **fields))
+
+    async def health(self) -> dict[str, Any]:
+        return await self._send(Calls.health())
+
+    async def ready(self) -> dict[str, Any]:
+        return await self._send(Calls.ready())
