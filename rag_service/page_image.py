@@ -70,6 +70,27 @@ def passage_boxes(page: pymupdf.Page, passage: str) -> list[pymupdf.Rect]:
     return boxes
 
 
+def passage_spans(text: str, passage: str) -> list[tuple[str, bool]]:
+    """`text` cut into (segment, in the passage?) pieces, for showing a unit's text with the cited passage marked.
+    Exact when the passage occurs as it is; otherwise aligned like `passage_boxes` (runs of `MIN_RUN`)."""
+    at = text.find(passage) if passage else -1
+    if at >= 0:
+        pieces = [(text[:at], False), (passage, True), (text[at + len(passage) :], False)]
+        return [p for p in pieces if p[0]]
+    marked = [False] * len(text)
+    matcher = difflib.SequenceMatcher(None, text, passage, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        if block.size >= MIN_RUN:
+            marked[block.a : block.a + block.size] = [True] * block.size
+    out: list[tuple[str, bool]] = []
+    for ch, m in zip(text, marked, strict=True):
+        if out and out[-1][1] == m:
+            out[-1] = (out[-1][0] + ch, m)
+        else:
+            out.append((ch, m))
+    return out
+
+
 def render_page(path: Path, chunk: Chunk, page: int | None = None, dpi: int = 110) -> PageImage:
     """`page` (default: the chunk's first) of the chunk's PDF as PNG, the chunk's text highlighted on it."""
     dpi = max(36, min(dpi, MAX_DPI))

@@ -37,12 +37,13 @@ case ",$extras," in
         echo "setup: OCR tests need tesseract-ocr tesseract-ocr-jpn (apt-get as root); they skip without it" >&2
       fi
     fi
-    # the console's browser test drives Debian's Chromium with Playwright (never a browser download)
-    if ! command -v chromium >/dev/null 2>&1; then
+    # the console's browser test drives Debian's Chromium with Playwright (never a browser download); IPA Gothic
+    # so that its screenshots show Japanese
+    if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=ja 2>/dev/null | grep -q .; then
       if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
         echo "setup: installing chromium for the console's browser test (apt-get)" >&2
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
-          || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-ipafont-gothic >/dev/null \
+          || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-ipafont-gothic >/dev/null; }
       else
         echo "setup: the console's browser test needs Debian's chromium (apt-get as root); it skips without it" >&2
       fi

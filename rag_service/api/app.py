@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from rag_service.api.answer_routes import answers
+from rag_service.api.chat_routes import chat
 from rag_service.api.handoff import remove_server_file, write_server_file
 from rag_service.api.metrics import Metrics, install_metrics
 from rag_service.api.request_log import RequestLog
@@ -17,6 +18,7 @@ from rag_service.api.routes import admin, router, v1
 from rag_service.api.safety_routes import safety
 from rag_service.api.security import BodySizeLimit, RateLimiter, load_keys
 from rag_service.api.state import ServiceState
+from rag_service.console.signin import install as install_console
 from rag_service.embedded_llm import start_embedded_llm
 from rag_service.errors import BackendUnavailable, IndexMismatchError, LLMRequestError, RagError, StoreLockedError
 from rag_service.index import open_for_search
@@ -91,8 +93,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics = metrics
     app.state.keys = load_keys(settings.api_keys, settings.api_keys_file, settings.rate_limit_per_minute)
     app.state.limiter = RateLimiter()
-    for r in (router, v1, answers, safety, admin):
+    for r in (router, v1, answers, chat, safety, admin):
         app.include_router(r)
+    install_console(app)
     install_metrics(app, metrics)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLog)  # outermost: every response carries X-Request-ID, every request one log line

@@ -1,0 +1,51 @@
+"""Sign-in and sign-out pages, and the redirect a page without a session gets."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from rag_service.console.auth import COOKIE, SESSION_SECONDS, NeedsSignIn, sessions, sign_in
+from rag_service.console.templating import render
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_page(request: Request) -> Response:
+    return render(request, "signin.html", user=None, error=None)
+
+
+@router.post("/signin")
+def signin(request: Request, key: Annotated[str, Form(max_length=512)]) -> Response:
+    token = sign_in(request, key)
+    if token is None:
+        return render(request, "signin.html", status_code=401, user=None, error="このキーは使えません (invalid key)")
+    response = RedirectResponse("/console", status_code=303)
+    response.set_cookie(
+        COOKIE, token, max_age=SESSION_SECONDS, httponly=True, samesite="strict",
+        secure=request.url.scheme == "https", path="/console",
+    )  # fmt: skip
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request) -> Response:
+    sessions(request).end(request.cookies.get(COOKIE))
+    response = RedirectResponse("/console/signin", status_code=303)
+    response.delete_cookie(COOKIE, path="/console")
+    return response
+
+
+def install(app: FastAPI) -> None:
+    """Mount the console's routers on the API app; a page without a session redirects to the sign-in page."""
+    from rag_service.console import corpus, playground
+
+    async def to_signin(request: Request, exc: Exception) -> Response:
+        return RedirectResponse("/console/signin", status_code=303)
+
+    app.add_exception_handler(NeedsSignIn, to_signin)
+    for r in (router, corpus.router, playground.router):
+        app.include_router(r)
