@@ -24,6 +24,7 @@ from rag_service.api.security import ApiKey, bearer_or_header, find_key, retry_a
 from rag_service.api.state import ServiceState
 from rag_service.catalog import Catalog
 from rag_service.errors import RagError
+from rag_service.page_image import PageImage, render_page
 from rag_service.pii import mask_text
 from rag_service.types import Chunk, Hit
 
@@ -184,17 +185,33 @@ def document_outline(source_id: str, state: State) -> dict[str, object]:
         raise HTTPException(409, str(e)) from e
 
 
-def _active_chunk(state: ServiceState, chunk_id: str) -> Chunk:
+def active_chunk(state: ServiceState, chunk_id: str) -> Chunk:
     chunk = state.retriever.get_chunk(chunk_id) if state.index_ready() else None
     if chunk is None:
         raise HTTPException(404, f"no chunk {chunk_id!r} in an active edition: chunk ids come from search hits")
     return chunk
 
 
+def cited_page(state: ServiceState, chunk: Chunk, page: int | None, dpi: int) -> PageImage:
+    """The chunk's PDF page with its passage highlighted (the route's, the console's and the MCP tool's)."""
+    from ingestion.outline import source_path
+
+    entry = Catalog.from_doc(state.store.read_catalog()).entries.get(chunk.edition.source_id)
+    path = source_path(state.settings, entry) if entry else None
+    if path is None or path.suffix.lower() != ".pdf":
+        raise HTTPException(409, "this chunk's source is not a PDF: its text is the whole citation (GET /v1/chunks/ID)")
+    if page is not None and not chunk.page_start <= page <= chunk.page_end:
+        raise HTTPException(422, f"page {page} is outside the chunk's pages {chunk.page_start}–{chunk.page_end}")
+    try:
+        return render_page(path, chunk, page, dpi)
+    except RagError as e:
+        raise HTTPException(409, str(e)) from e
+
+
 @v1.get("/chunks/{chunk_id}", response_model=HitOut, tags=["corpus"])
 def get_chunk(chunk_id: str, state: State) -> HitOut:
     """One chunk with its citation (a search hit's `chunk_id`), without scores."""
-    return HitOut.from_hit(Hit(chunk=_active_chunk(state, chunk_id)))
+    return HitOut.from_hit(Hit(chunk=active_chunk(state, chunk_id)))
 
 
 @v1.get(
@@ -211,20 +228,7 @@ def chunk_page(
 ) -> Response:
     """The cited PDF page rendered as PNG with the chunk's text highlighted (`X-Highlight-Boxes`: how many line
     boxes were painted; 0 for an OCR'd page, whose text has no positions in the PDF). 409 for a non-PDF source."""
-    from ingestion.outline import source_path
-    from rag_service.page_image import render_page
-
-    chunk = _active_chunk(state, chunk_id)
-    entry = Catalog.from_doc(state.store.read_catalog()).entries.get(chunk.edition.source_id)
-    path = source_path(state.settings, entry) if entry else None
-    if path is None or path.suffix.lower() != ".pdf":
-        raise HTTPException(409, "this chunk's source is not a PDF: its text is the whole citation (GET /v1/chunks/ID)")
-    if page is not None and not chunk.page_start <= page <= chunk.page_end:
-        raise HTTPException(422, f"page {page} is outside the chunk's pages {chunk.page_start}–{chunk.page_end}")
-    try:
-        image = render_page(path, chunk, page, dpi)
-    except RagError as e:
-        raise HTTPException(409, str(e)) from e
+    image = cited_page(state, active_chunk(state, chunk_id), page, dpi)
     return Response(image.png, media_type="image/png", headers={"X-Highlight-Boxes": str(image.boxes)})
 
 
