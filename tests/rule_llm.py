@@ -23,6 +23,7 @@ class RuleLLM(ServedAPI):
 
     def __init__(self, keyword: str = "異状") -> None:
         self.keyword = keyword
+        self.append = ""  # added after a cited answer (e.g. a marker of a source that was never given)
         self.requests: list[dict[str, Any]] = []
         app = FastAPI()
 
@@ -46,7 +47,7 @@ class RuleLLM(ServedAPI):
     def answer_for(self, prompt: str) -> str:
         for number, body in _SOURCE.findall(prompt):
             if self.keyword in body:
-                return f"医師は二十四時間以内に所轄警察署に届け出なければならない[{number}]。"
+                return f"医師は二十四時間以内に所轄警察署に届け出なければならない[{number}]。{self.append}"
         return "回答不能: 資料に該当する記載がありません。"
 
     @staticmethod

@@ -42,7 +42,7 @@ def require_llm(state: State) -> LLMClient:
 LLM = Annotated[LLMClient, Depends(require_llm)]
 
 
-def _require_index(state: ServiceState) -> None:
+def require_index(state: ServiceState) -> None:
     if not state.index_ready():
         raise HTTPException(503, "the index is empty: run `rag ingest` first")
 
@@ -51,7 +51,7 @@ def _refs(citations: list[Citation]) -> list[CitationRef]:
     return [CitationRef.from_citation(c.number, HitOut.from_hit(Hit(chunk=c.chunk))) for c in citations]
 
 
-def _answer_out(result: AnswerResult, include_sources: bool = False) -> AnswerResponse:
+def answer_out(result: AnswerResult, include_sources: bool = False) -> AnswerResponse:
     sources = None
     if include_sources:
         sources = [CitationRef.from_citation(n, HitOut.from_hit(h)) for n, h in enumerate(result.hits, start=1)]
@@ -70,7 +70,7 @@ def take_usage(llm: LLMClient) -> dict[str, int] | None:
     return take() if callable(take) else None
 
 
-def _threshold(state: ServiceState) -> EvidenceThreshold:
+def evidence_threshold(state: ServiceState) -> EvidenceThreshold:
     a = state.settings.answer
     return EvidenceThreshold(min_dense=a.min_dense, min_bm25=a.min_bm25)
 
@@ -80,13 +80,13 @@ def post_answer(body: AnswerRequest, state: State, llm: LLM, request: Request) -
     """Retrieve, then answer from the numbered sources only; abstain when the evidence is too weak."""
     q = body.to_query(state.settings)  # 413 / 422 name the limit
     note_query(request, state, q.text)
-    _require_index(state)
-    args = (q, state.retriever, llm, _threshold(state), state.settings.answer.max_tokens)
+    require_index(state)
+    args = (q, state.retriever, llm, evidence_threshold(state), state.settings.answer.max_tokens)
     if not body.stream:
         t0 = time.perf_counter()
         result = answer(*args)
         state.metrics.observe_stages({"answer": (time.perf_counter() - t0) * 1000})
-        return _answer_out(result, body.include_sources)
+        return answer_out(result, body.include_sources)
 
     async def events() -> AsyncIterator[dict[str, str]]:
         try:
@@ -94,7 +94,7 @@ def post_answer(body: AnswerRequest, state: State, llm: LLM, request: Request) -
                 if isinstance(event, AnswerDelta):
                     yield {"event": "delta", "data": json.dumps({"text": event.text}, ensure_ascii=False)}
                 else:
-                    yield {"event": "done", "data": _answer_out(event.result, body.include_sources).model_dump_json()}
+                    yield {"event": "done", "data": answer_out(event.result, body.include_sources).model_dump_json()}
         except RagError as e:  # headers are gone: the error travels as an event
             yield {
                 "event": "error",
@@ -117,7 +117,7 @@ def post_exam(body: ExamRequest, state: State, llm: LLM, request: Request) -> Ex
     q = body.to_query(state.settings)  # 413 / 422 name the limit
     note_query(request, state, body.question)
     if not body.no_rag:
-        _require_index(state)
+        require_index(state)
     t0 = time.perf_counter()
     take_usage(llm)  # start counting this question's tokens
     result = exam(
