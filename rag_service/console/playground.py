@@ -42,6 +42,7 @@ def _form_context(state: ServiceState) -> dict[str, Any]:
         "statuses": [s.value for s in EditionStatus],
         "modes": MODES,
         "llm": state.llm is not None,
+        "pdf_sources": _pdf_sources(state),
     }
 
 

@@ -11,6 +11,7 @@ passage marked; the streamed answer links each [n] to its hit. Screenshots go un
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ import pytest
 from ingestion.progress import NullProgress
 from ingestion.run import run_ingest
 from rag_service.api.app import create_app
+from rag_service.api.request_log import JsonFormatter
 from rag_service.settings import Settings
 from rag_service.store import EdgeStore
 from tests.conftest import demo_entries, write_manifest
@@ -91,7 +93,7 @@ def test_a_librarian_retires_an_edition_searches_and_sees_the_highlighted_page(
     base, manifest, settings = served
     shots = tmp_path / "screenshots"
     shots.mkdir()
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": 1400, "height": 1250})
 
     # a page without a session goes to the sign-in page; a wrong key is refused with a message
     page.goto(f"{base}/console")
@@ -131,7 +133,10 @@ def test_a_librarian_retires_an_edition_searches_and_sees_the_highlighted_page(
     assert "CQ3-1" in hits.first.inner_text() and "2025年版" in hits.first.inner_text()
     assert "bm25" in hits.first.locator(".scores").inner_text() and "(#1)" in hits.first.locator(".scores").inner_text()
     assert all("（2019年版）" not in t for t in hits.locator(".cite").all_inner_texts())
-    page.screenshot(path=str(shots / "search.png"), full_page=True)
+    page.wait_for_function("document.getElementById('preview-image').naturalWidth > 0")
+    assert amber_pixels(page.locator("#preview-image").screenshot()) > 500  # the top PDF hit's page, highlighted
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(shots / "search.png"))  # the README's screenshot (docs/console-search.png)
 
     # the streamed answer links [n] to its hit
     page.click("#ask")
@@ -157,8 +162,10 @@ def test_a_librarian_retires_an_edition_searches_and_sees_the_highlighted_page(
 
 
 def test_a_statute_hit_shows_its_article_with_the_passage_marked(
-    browser: Any, served: tuple[str, Path, Settings]
+    browser: Any, served: tuple[str, Path, Settings], caplog: pytest.LogCaptureFixture
 ) -> None:
+    """…and the query a clinician typed (a patient's name in it) is not in the service's log."""
+    caplog.set_level(logging.INFO, logger="rag.access")
     base, _, _ = served
     page = browser.new_page()
     page.goto(f"{base}/console/signin")
@@ -169,11 +176,15 @@ def test_a_statute_hit_shows_its_article_with_the_passage_marked(
     refused = page.request.post(f"{base}/console/ingest")
     assert refused.status == 403
     page.goto(f"{base}/console/search")
-    page.fill("#q", "医師が死体を検案して異状があると認めたときの届出")
+    page.fill("#q", "山田太郎さんの死体を検案して異状があると認めたときの届出")
     page.click("#search")
     page.locator(".hit a.open-hit").filter(has_text="医師法").first.click()
     page.wait_for_selector("#unit-text mark")
     assert "異状" in page.inner_text("#unit-text mark")
+    # the lines `rag serve` writes
+    logged = [JsonFormatter().format(r) for r in caplog.records if r.name == "rag.access"]
+    assert any("/console/search" in line for line in logged)  # the search was logged …
+    assert not any("山田" in line or "異状" in line for line in logged)  # … without its text
 
 
 def test_without_a_session_images_and_events_are_refused(served: tuple[str, Path, Settings]) -> None:
