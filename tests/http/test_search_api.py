@@ -154,3 +154,25 @@ def test_an_empty_index_says_to_ingest(tmp_path: Path) -> None:
         r = c.post("/v1/search", json={"query": "高血圧"})
         assert r.status_code == 503 and "rag ingest" in r.json()["detail"]
         assert c.get("/readyz").status_code == 503
+
+
+def test_a_chunk_by_id_and_its_page_with_the_passage_highlighted(client: TestClient) -> None:
+    only_2025 = {"source_ids": ["demo-htn-2025"]}
+    hit = search(client, query="高血圧患者に減塩指導は推奨されるか", top_k=1, filters=only_2025)[0]
+    one = client.get(f"/v1/chunks/{hit['chunk_id']}")
+    assert one.status_code == 200 and one.json()["text"] == hit["text"] and one.json()["citation"] == hit["citation"]
+    png = client.get(f"/v1/chunks/{hit['chunk_id']}/page.png", params={"dpi": 72})
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
+    assert int(png.headers["x-highlight-boxes"]) >= 2
+    c = hit["citation"]
+    outside = client.get(f"/v1/chunks/{hit['chunk_id']}/page.png", params={"page": c["page_end"] + 1})
+    assert outside.status_code == 422 and "outside the chunk's pages" in outside.json()["detail"]
+
+
+def test_chunk_routes_say_what_is_wrong(client: TestClient) -> None:
+    assert client.get("/v1/chunks/not-a-chunk-id").status_code == 404
+    assert client.get("/v1/chunks/00000000-0000-0000-0000-000000000000/page.png").status_code == 404
+    law = {"source_ids": ["law-19dc84fdb0"]}
+    statute = search(client, query="医師法 第二十一条 異状死体の届出", top_k=1, filters=law)
+    r = client.get(f"/v1/chunks/{statute[0]['chunk_id']}/page.png")
+    assert r.status_code == 409 and "not a PDF" in r.json()["detail"]
