@@ -41,7 +41,7 @@ _LABEL = (
 )
 _HEADING_START = re.compile(f"(?:{_HEADING})")
 _BLOCK_START = re.compile(f"(?:{_HEADING}|{_LABEL}|[・●○■□◆◇▶►•※◎]\\s*\\S)")
-_LABEL_ONLY = re.compile(f"{_LABEL}\\s*[:]?$")
+_LABEL_ONLY = re.compile(f"{_LABEL}\\s*(?:\\d+(?:-\\d+)*|[①-⑳])?\\s*[:]?$")  # 推奨, 推奨1, 推奨の強さ:
 _SHORT_HEADING = 30
 
 

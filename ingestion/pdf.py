@@ -1,6 +1,7 @@
 """Thin I/O: read a PDF page by page with PyMuPDF into normalised `PageText` (1-based pages).
 
-Reading order is the content order PyMuPDF reports (multi-column layouts stay column by column). Lines that
+Reading order is the content order PyMuPDF reports (multi-column layouts stay column by column); a two-column
+page drawn row by row across both columns is read left column, then right (`reading_order`). Lines that
 sit on the same visual row, one to the right of the other with a gap wider than a character, are cells of a
 table row: they come out on one line joined by `` | ``. Text blocks are separated by a blank line (a paragraph
 break) unless they hold one character per line (vertical writing), whose lines are joined into running text.
@@ -52,6 +53,7 @@ class _Row:
     y0: float
     y1: float
     size: float
+    x1: float = 0.0
     table: bool = False
 
 
@@ -77,20 +79,85 @@ def _same_row(a: _Line, b: _Line) -> bool:
     return overlap >= 0.5 * min(a.y1 - a.y0, b.y1 - b.y0)
 
 
+_CELL_LINES = 4  # a table cell drawn cell by cell may hold this many lines before the next cell of its row
+
+
+def _earlier_row(rows: list[_Row], line: _Line) -> _Row | None:
+    """A row drawn a few rows back that `line` continues to the right of: the next cell of a table row whose first
+    cell wrapped onto more lines (tables drawn cell by cell put those lines before the row's other cells)."""
+    for row in rows[-2 : -_CELL_LINES - 1 : -1]:
+        overlap = min(row.y1, line.y1) - max(row.y0, line.y0)
+        if line.horizontal and line.x0 > row.x1 + _CELL_GAP * line.size and overlap >= 0.5 * (line.y1 - line.y0):
+            return row
+    return None
+
+
 def _rows(lines: list[_Line]) -> list[_Row]:
     rows: list[_Row] = []
-    prev: _Line | None = None
+    prev: tuple[_Line, _Row] | None = None  # the last line and the row it went into
     for line in lines:
-        if prev is not None and rows and _same_row(prev, line):
-            cell = line.x0 - prev.x1 > _CELL_GAP * min(prev.size, line.size)
-            rows[-1].text += (TABLE_SEP if cell else " ") + line.text.strip()
-            rows[-1].blocks.add(line.block)
-            rows[-1].table |= cell
-            rows[-1].y1 = max(rows[-1].y1, line.y1)
+        same = prev is not None and _same_row(prev[0], line)
+        row = prev[1] if prev and same else _earlier_row(rows, line) if prev else None
+        if row is not None and prev is not None:
+            cell = not same or line.x0 - prev[0].x1 > _CELL_GAP * min(prev[0].size, line.size)
+            row.text += (TABLE_SEP if cell else " ") + line.text.strip()
+            row.blocks.add(line.block)
+            row.table |= cell
+            row.y1, row.x1 = max(row.y1, line.y1), max(row.x1, line.x1)
         else:
-            rows.append(_Row(line.text.strip(), {line.block}, line.y0, line.y1, line.size))
-        prev = line
+            row = _Row(line.text.strip(), {line.block}, line.y0, line.y1, line.size, line.x1)
+            rows.append(row)
+        prev = (line, row)
     return rows
+
+
+_MIDDLE = (0.35, 0.65)  # a two-column page's gutter lies within this share of the page width
+_MIN_COLUMN_ROWS = 4  # rows where both columns hold a line that fills its column (a table's cells rarely do)
+_FILLED = 0.8  # a line that fills its column spans this share of the column's width
+_MIN_COLUMN = 0.3  # a text column is at least this share of the page wide
+
+
+def _gutter(lines: list[_Line], width: float) -> float | None:
+    """The x of the gutter of a page set in two columns whose lines were drawn row by row across both (so that
+    consecutive lines sit on one row with a gap near the middle), or None. A table has such rows too, but its
+    cells do not fill the two halves of the page row after row as a column's lines do."""
+    lo, hi = _MIDDLE[0] * width, _MIDDLE[1] * width
+    pairs = [(a, b) for a, b in itertools.pairwise(lines) if _same_row(a, b) and a.x1 < hi and b.x0 > lo]
+    if len(pairs) < _MIN_COLUMN_ROWS:
+        return None
+    mids = sorted((max(a.x1, lo) + min(b.x0, hi)) / 2 for a, b in pairs)
+    g = mids[len(mids) // 2]
+    left = [ln for ln in lines if ln.horizontal and ln.x1 <= g]
+    right = [ln for ln in lines if ln.horizontal and ln.x0 >= g]
+    if not left or not right:
+        return None
+    left_w = max(ln.x1 for ln in left) - min(ln.x0 for ln in left)
+    right_w = max(ln.x1 for ln in right) - min(ln.x0 for ln in right)
+    if min(left_w, right_w) < _MIN_COLUMN * width:
+        return None  # a column of short cells (the 点数表's `465点` beside its items) is not a text column
+    filled = sum(
+        a.x1 <= g <= b.x0 and a.x1 - a.x0 >= _FILLED * left_w and b.x1 - b.x0 >= _FILLED * right_w for a, b in pairs
+    )
+    crossing = sum(ln.x0 < g < ln.x1 for ln in lines)
+    return g if filled >= _MIN_COLUMN_ROWS and crossing < filled else None
+
+
+def reading_order(lines: list[_Line], width: float) -> list[_Line]:
+    """Lines of a two-column page drawn row by row, put back in reading order: between lines that cross the gutter
+    (a title over both columns), the left column's lines, then the right column's. Other pages are left as drawn."""
+    g = _gutter(lines, width)
+    if g is None:
+        return lines
+    crossing = sorted(ln.y0 for ln in lines if ln.x0 < g < ln.x1 or not ln.horizontal)
+
+    def key(item: tuple[int, _Line]) -> tuple[int, int, int, int]:
+        i, ln = item
+        if ln.x0 < g < ln.x1 or not ln.horizontal:
+            return (crossing.index(ln.y0) + 1, 0, 0, i)
+        band = sum(y < ln.y0 for y in crossing)
+        return (band, 1, int(ln.x0 >= g), i)
+
+    return [ln for _, ln in sorted(enumerate(lines), key=key)]
 
 
 def _char_per_line_blocks(lines: list[_Line]) -> set[int]:
@@ -171,7 +238,7 @@ def page_raw_text(page: pymupdf.Page) -> str:
     A short row set much larger than the body text becomes a markdown heading (`# ` / `## `) on its own paragraph,
     unless it is already numbered (第N章, 1-1, CQ…), which the structure step recognises by itself.
     """
-    lines = drop_ruby(_lines(page))
+    lines = reading_order(drop_ruby(_lines(page)), page.rect.width)
     narrow = _char_per_line_blocks(lines)
     parts: list[str] = []
     rows = _rows(lines)

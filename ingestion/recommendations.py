@@ -41,7 +41,8 @@ _GRADE_WORD = re.compile(r"(強い|弱い|条件付き(?:の)?)推奨|(?:強く|
 _CERTAINTY_WORD = re.compile(r"(?:エビデンスの)?確実性\s*[:(]?\s*(非常に低|高|中|低)")
 _WORD_GRADE = {"高": "A", "中": "B", "低": "C", "非常に低": "D"}
 _MAX_REC_TEXT = 400
-_REC_END = re.compile(rf"\n\s*\n|\n(?:背景|目的|解説|要約|エビデンス|推奨の強さ|推奨度|\(|（|{GPS})", re.I)
+_PARTS = r"背景|目的|解説|要約|エビデンス|推奨の強さ|推奨度|強い推奨|弱い推奨|条件付き推奨"
+_REC_END = re.compile(rf"\n\s*\n|\n(?:{_PARTS}|\(|（|【|{GPS})", re.I)
 _REC_START = re.compile(
     rf"(?:^|\n)[【\[]?(?:推奨(?:文)?\s*(?:\d+(?:-\d+)*|[①-⑳])?[】\]]?\s*(?::|\n)"
     rf"|(?:{GPS})\s*(?:\d+(?:-\d+)*)?[】\]]?\s*(?::|\n|\s))",

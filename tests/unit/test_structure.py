@@ -277,3 +277,18 @@ def test_a_table_without_a_statement_column_is_not_a_recommendation_table() -> N
     text = "CQ2-1 降圧目標は?\n対象 | 診察室血圧 | 家庭血圧\n75歳未満の成人 | 130/80 mmHg未満 | 125/75 mmHg未満"
     (section,) = split_text_sections(text)
     assert section.recommendations == ()
+
+
+def test_minds_2020_numbered_labels_on_their_own_lines() -> None:
+    """`推奨1` alone on its line (as a PDF sets it) is a label: the statement under it is not glued onto it."""
+    text = (
+        "CQ3-1 肥満を伴う2型糖尿病患者にメトホルミンを用いるか?\n推奨1\n肥満を伴う2型糖尿病患者には、メトホルミンを\n"
+        "使用することを推奨する。\n（推奨度・エビデンス総体の総括：1B（使用することを強く推奨する））\n推奨2\n"
+        "腎機能が低下した患者では減量を提案する。\n【推奨度 2, エビデンスの確実性 C】\n背景・目的\n本文。"
+    )
+    (section,) = split_text_sections(text)
+    got = [(r.text, r.strength, r.certainty) for r in section.recommendations]
+    assert got == [
+        ("肥満を伴う2型糖尿病患者には、メトホルミンを使用することを推奨する。", 1, "B"),
+        ("腎機能が低下した患者では減量を提案する。", 2, "C"),
+    ]

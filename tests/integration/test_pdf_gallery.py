@@ -1,0 +1,136 @@
+"""The gallery of drawn guideline layouts (tests/pdf_gallery.py) through the real pipeline: `read_source` (PyMuPDF,
+layout, normalisation, running lines, sections, recommendations), chunking and the edition outline. Each test names
+the CQs, section paths, page spans, statements and grade fields the layout must give."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ingestion.chunking import chunk_edition
+from ingestion.outline import edition_outline, outline_text
+from ingestion.sources import read_source
+from rag_service.catalog import CatalogEntry
+from rag_service.settings import Settings
+from rag_service.types import Edition, EditionStatus, Recommendation, Section
+from tests import pdf_gallery as gallery
+
+
+def _sections(path: Path) -> dict[tuple[str, ...], Section]:
+    return {s.path: s for s in read_source(path).sections}
+
+
+def _grades(section: Section) -> list[tuple[str | None, int | None, str | None, str | None, bool]]:
+    return [(r.cq, r.strength, r.certainty, r.rec_class, r.good_practice) for r in section.recommendations]
+
+
+MINDS_CQ1 = ("第3章 2型糖尿病の薬物療法", "CQ3-1 肥満を伴う2型糖尿病患者にメトホルミンを第一選択薬として用いるか?")
+MINDS_CQ2 = ("第3章 2型糖尿病の薬物療法", "CQ3-2 高齢の2型糖尿病患者でHbA1cの目標値を緩めるか?")
+
+
+def test_minds_2020_two_recommendations_each_with_its_grade_line(tmp_path: Path) -> None:
+    sections = _sections(gallery.minds_2020(tmp_path))
+    assert list(sections) == [("第3章 2型糖尿病の薬物療法",), MINDS_CQ1, MINDS_CQ2, ("第4章 合併症の管理",)]
+    cq1, cq2 = sections[MINDS_CQ1], sections[MINDS_CQ2]
+    assert (cq1.page_start, cq1.page_end, cq2.page_start, cq2.page_end) == (1, 2, 2, 3)
+    assert [r.text for r in cq1.recommendations] == [
+        "肥満を伴う2型糖尿病患者には、メトホルミンを第一選択薬として使用することを推奨する。",
+        "中等度の腎機能障害がある患者では、メトホルミンを減量して使用することを提案する。",
+    ]
+    assert _grades(cq1) == [("CQ3-1", 1, "B", None, False), ("CQ3-1", 2, "C", None, False)]
+    assert cq2.recommendations == (
+        Recommendation(cq="CQ3-2", text="認知機能や日常生活動作に応じて、HbA1cの目標値を個別に設定することを推奨する。",
+                       strength=1, certainty="C"),
+    )  # fmt: skip
+    assert not any("ギャラリー" in s.text or "/ 3" in s.text for s in sections.values())  # header and footer gone
+
+    edition = Edition("gallery-minds", "2型糖尿病診療ガイドライン", "ギャラリー", "2020", date(2020, 4, 1),
+                      EditionStatus.CURRENT)  # fmt: skip
+    chunks = chunk_edition(edition, "gallery-minds@x", list(sections.values()), max_chars=400, overlap_sentences=1)
+    cq1_chunks = [c for c in chunks if c.section_path == MINDS_CQ1]
+    assert len(cq1_chunks) > 2 and all(c.recommendations == cq1.recommendations for c in cq1_chunks)
+    assert (cq1_chunks[0].page_start, cq1_chunks[-1].page_end) == (1, 2)  # the commentary's end is on page 2
+
+
+def test_jcs_table_one_recommendation_per_row(tmp_path: Path) -> None:
+    sections = _sections(gallery.jcs_table(tmp_path))
+    section = sections[("第5章 急性冠症候群", "5.2 β遮断薬の投与")]
+    assert [r.text for r in section.recommendations] == [
+        "禁忌のない急性心筋梗塞患者には、退院前にβ遮断薬の投与を開始する。",  # its cell wraps onto two lines
+        "低心機能を伴う患者に、β遮断薬を長期投与する。",
+        "心機能が保たれた患者に、β遮断薬を長期投与する。",
+        "心原性ショックの患者に、β遮断薬を静注する。",
+    ]
+    assert _grades(section) == [
+        (None, None, "A", "I", False),
+        (None, None, "B", "I", False),
+        (None, None, "B", "IIa", False),
+        (None, None, "C", "III", False),
+    ]
+    assert "推奨 | 推奨クラス | エビデンスレベル" in section.text  # the table stays in the text as rows
+
+
+def test_grade_wording_and_a_grade_table_inside_a_cq(tmp_path: Path) -> None:
+    sections = _sections(gallery.grade_wording(tmp_path))
+    cq1 = sections[("第2章 初期蘇生", "CQ2-1 敗血症性ショックの初期輸液に晶質液を用いるか?")]
+    cq2 = sections[("第2章 初期蘇生", "CQ2-2 初期輸液に膠質液を追加するか?")]
+    assert [r.text for r in cq1.recommendations] == ["敗血症性ショックの初期輸液には、晶質液を用いることを推奨する。"]
+    assert _grades(cq1) == [("CQ2-1", 1, "B", None, False)]  # 強い推奨, 確実性 中
+    assert [r.text for r in cq2.recommendations] == [
+        "アルブミン製剤をルーチンに追加しないことを提案する。",
+        "人工膠質液は用いないことを推奨する。",
+    ]
+    assert _grades(cq2) == [("CQ2-2", 2, "C", None, False), ("CQ2-2", 1, "B", None, False)]
+
+
+def test_jsh_good_practice_statement_in_sections_and_outline(tmp_path: Path) -> None:
+    pdf = gallery.jsh_gps(tmp_path)
+    sections = _sections(pdf)
+    cq1 = sections[("第6章 高齢者高血圧", "CQ6-1 75歳以上の高血圧患者に降圧薬治療を行うか?")]
+    cq2 = sections[("第6章 高齢者高血圧", "CQ6-2 降圧薬治療中の高齢者に家庭血圧測定を勧めるか?")]
+    assert _grades(cq1) == [("CQ6-1", 1, "B", None, False)]
+    assert cq2.recommendations == (
+        Recommendation(cq="CQ6-2", text="降圧薬治療中の高齢者には、家庭血圧の測定と記録を勧める。", good_practice=True),
+    )
+    edition = Edition("gallery-jsh", "高血圧治療ガイドライン", "ギャラリー", "2025", date(2025, 4, 1),
+                      EditionStatus.CURRENT)  # fmt: skip
+    entry = CatalogEntry(edition, "gallery-jsh@x", "x", str(pdf), 0, 1, "2025-04-01T00:00:00Z")
+    outline = edition_outline(Settings(data_dir=tmp_path / "var", embedder="none"), entry)
+    gps = [r for r in outline["recommendations"] if r["good_practice"]]
+    assert [(r["cq"], r["pages"], r["strength"], r["certainty"]) for r in gps] == [("CQ6-2", [1, 1], None, None)]
+    assert "家庭血圧の測定と記録を勧める。  [Good Practice Statement]" in outline_text(outline)
+
+
+@pytest.mark.parametrize("footer", ["- {n} -", "{n} / {total}"])
+def test_a_box_across_a_page_break_gives_the_whole_statement(tmp_path: Path, footer: str) -> None:
+    sections = _sections(gallery.box_across_pages(tmp_path, footer))
+    cq1 = sections[("第2章 家庭血圧", "CQ2-1 家庭血圧を高血圧の診断に用いるか?")]
+    cq2 = sections[("第2章 家庭血圧", "CQ2-2 家庭血圧の測定は朝晩に行うか?")]
+    assert (cq1.page_start, cq1.page_end) == (1, 2)
+    assert [r.text for r in cq1.recommendations] == [gallery.BOX_STATEMENT]  # footer and header not inside it
+    assert _grades(cq1) == [("CQ2-1", 1, "B", None, False)]
+    assert [r.text for r in cq2.recommendations] == ["家庭血圧は朝と晩の1日2回、座位で測定することを提案する。"]
+    assert _grades(cq2) == [("CQ2-2", 2, "C", None, False)] and (cq2.page_start, cq2.page_end) == (2, 2)
+    assert sections[("第3章 血圧測定機器",)].page_end == 3
+    text = "".join(s.text for s in sections.values())
+    assert "ドラフト" not in text and "- 1 -" not in text and "1 / 3" not in text
+
+
+@pytest.mark.parametrize("row_by_row", [False, True], ids=["drawn-column-by-column", "drawn-row-by-row"])
+def test_two_columns_read_left_then_right(tmp_path: Path, row_by_row: bool) -> None:
+    sections = _sections(gallery.two_columns(tmp_path, row_by_row))
+    chapter = "第4章 生活習慣の修正"
+    left, right = (chapter, "CQ4-1 減塩を推奨するか?"), (chapter, "CQ4-2 運動療法を推奨するか?")
+    assert list(sections) == [(chapter,), left, right]
+    assert [r.text for r in sections[left].recommendations] == ["高血圧患者には、1日6g未満の減塩を行うことを推奨する。"]
+    assert [r.text for r in sections[right].recommendations] == [
+        "有酸素運動を中心に、定期的な運動療法を行うことを提案する。"
+    ]
+    assert _grades(sections[left]) == [("CQ4-1", 1, "A", None, False)]
+    assert _grades(sections[right]) == [("CQ4-2", 2, "B", None, False)]
+    assert "減塩指導には栄養士の関与が有効である。" in sections[left].text
+    assert "運動" not in sections[left].text  # nothing of the right column
+    assert "無理のない強度から始めるよう指導する。" in sections[right].text
+    assert " | " not in "".join(s.text for s in sections.values())  # not merged into table rows
