@@ -67,6 +67,7 @@ def test_guideline_hit_carries_pages_section_and_recommendation(client: TestClie
         "certainty": "C",
         "text": "75歳以上の高齢者では、忍容性を確認しながら診察室血圧140/90mmHg未満を目標とすることを提案する。",
         "rec_class": None,
+        "good_practice": False,
     }
     assert c["recommendations"] == [c["recommendation"]]  # this CQ has one
 
