@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from rag_service.api.answer_routes import answers
 from rag_service.api.chat_routes import chat
 from rag_service.api.handoff import remove_server_file, write_server_file
+from rag_service.api.mcp_server import install_mcp
 from rag_service.api.metrics import Metrics, install_metrics
 from rag_service.api.request_log import RequestLog
 from rag_service.api.routes import admin, router, v1
@@ -64,6 +65,17 @@ def _close(state: ServiceState) -> None:
     state.store.close()
 
 
+@contextmanager
+def service_state(settings: Settings) -> Iterator[ServiceState]:
+    """What the lifespan opens (index, embedder, LLM), for a process without the HTTP app: `rag mcp` over stdio."""
+    state = _open_state(settings, Metrics())
+    try:
+        _open_llm(state)
+        yield state
+    finally:
+        _close(state)
+
+
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -77,7 +89,8 @@ def create_app(settings: Settings) -> FastAPI:
         if settings.qdrant_url is None:
             write_server_file(settings, state.admin_token)
         try:
-            yield
+            async with mcp.session_manager.run():  # the MCP endpoint's sessions (streamable HTTP at /mcp)
+                yield
         finally:
             if settings.qdrant_url is None:
                 remove_server_file(settings)
@@ -96,6 +109,7 @@ def create_app(settings: Settings) -> FastAPI:
     for r in (router, v1, answers, chat, safety, admin):
         app.include_router(r)
     install_console(app)
+    mcp = install_mcp(app, settings)
     install_metrics(app, metrics)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLog)  # outermost: every response carries X-Request-ID, every request one log line

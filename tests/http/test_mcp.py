@@ -1,0 +1,141 @@
+"""The MCP server through the SDK's own client, over both transports: streamable HTTP at /mcp of the app served on
+127.0.0.1 (the same API keys and scopes), and stdio (`rag mcp` as a subprocess that opens the index itself)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import shutil
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx2
+import pytest
+import yaml
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+from mcp.types import CallToolResult, ImageContent, TextContent
+
+from rag_service.api import create_app
+from rag_service.settings import Settings
+from tests.local_server import serve_in_thread
+from tests.rule_llm import RuleLLM
+
+KEY, SEARCH_ONLY = "k-mcp-all-00001", "k-mcp-search-01"
+QUERY = "医師法 第二十一条 異状死体の届出"
+QUESTION = "医師が死体を検案して異状があると認めたとき、何時間以内に届け出なければならないか。"
+T = TypeVar("T")
+
+
+@pytest.fixture(scope="module")
+def served(law_index: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("mcp")
+    shutil.copytree(law_index[0], tmp / "var")
+    keys = tmp / "keys.yaml"
+    keys.write_text(yaml.safe_dump([{"key": KEY}, {"key": SEARCH_ONLY, "scopes": ["search"]}]), encoding="utf-8")
+    with RuleLLM() as llm:
+        settings = Settings(
+            data_dir=tmp / "var", embedder="none", api_keys_file=keys, llm_base_url=f"http://127.0.0.1:{llm.port}/v1"
+        )
+        with serve_in_thread(create_app(settings)) as port:
+            yield f"http://127.0.0.1:{port}/mcp"
+
+
+def over_http(url: str, key: str | None, work: Callable[[Client], Awaitable[T]]) -> T:
+    async def go() -> T:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        http = httpx2.AsyncClient(headers=headers)
+        async with http, Client(streamable_http_client(url, http_client=http)) as client:
+            return await work(client)
+
+    return asyncio.run(go())
+
+
+def texts(result: CallToolResult) -> list[str]:
+    return [c.text for c in result.content if isinstance(c, TextContent)]
+
+
+async def search_then_cite(client: Client) -> dict[str, Any]:
+    tools = await client.list_tools()
+    found = await client.call_tool("search_guidelines", {"query": QUERY, "top_k": 3, "mode": "bm25"})
+    hits = (found.structured_content or {})["hits"]
+    cited = await client.call_tool("get_citation", {"chunk_id": hits[0]["chunk_id"]})
+    missing = await client.call_tool("get_citation", {"chunk_id": "存在しないID"})
+    return {"tools": {t.name for t in tools.tools}, "found": found, "hits": hits, "cited": cited, "missing": missing}
+
+
+def check_search_and_citation(got: dict[str, Any]) -> None:
+    assert not got["found"].is_error and 1 <= len(got["hits"]) <= 3
+    top = got["hits"][0]
+    assert top["citation"]["source_id"] == "law-19dc84fdb0" and top["citation"]["title"] == "医師法"
+    assert "異状" in top["text"] and top["citation"]["page_start"] >= 1
+    cited = got["cited"]
+    assert not cited.is_error
+    doc = json.loads(texts(cited)[0])
+    assert doc["chunk_id"] == top["chunk_id"] and doc["text"] == top["text"] and doc["citation"]["title"] == "医師法"
+    images = [c for c in cited.content if isinstance(c, ImageContent)]
+    if images:  # a PDF source: the cited page as a PNG
+        assert images[0].mime_type == "image/png" and base64.b64decode(images[0].data)[:8] == b"\x89PNG\r\n\x1a\n"
+    else:  # the laws are text sources: no page to show, and the reason given
+        assert json.loads(texts(cited)[1])["page_image"] is None
+    assert got["missing"].is_error and "存在しないID" in texts(got["missing"])[0]
+
+
+def test_http_lists_the_tools_and_returns_cited_hits(served: str) -> None:
+    got = over_http(served, KEY, search_then_cite)
+    assert got["tools"] == {"search_guidelines", "get_citation", "answer_with_citations"}
+    check_search_and_citation(got)
+
+
+def test_http_answer_tool_cites_and_needs_the_answer_scope(served: str) -> None:
+    async def ask(client: Client) -> CallToolResult:
+        return await client.call_tool("answer_with_citations", {"question": QUESTION, "mode": "bm25"})
+
+    answered = over_http(served, KEY, ask)
+    doc = answered.structured_content or {}
+    assert not answered.is_error and not doc["abstained"] and "二十四時間" in doc["answer"]
+    assert doc["citations"][0]["citation"]["source_id"] == "law-19dc84fdb0"
+    refused = over_http(served, SEARCH_ONLY, ask)
+    assert refused.is_error and "may not use answer tools" in texts(refused)[0]
+
+    async def search(client: Client) -> CallToolResult:
+        return await client.call_tool("search_guidelines", {"query": QUERY, "mode": "bm25"})
+
+    assert not over_http(served, SEARCH_ONLY, search).is_error
+
+
+def test_http_without_a_key_is_refused(served: str) -> None:
+    async def list_tools(client: Client) -> Any:
+        return await client.list_tools()
+
+    for key in (None, "wrong-key-123"):
+        with pytest.raises(Exception) as refused:  # mcp 2.3 wraps the 401 as a generic MCPError in a task group
+            over_http(served, key, list_tools)
+        assert "MCPError" in repr(refused.value) or "401" in repr(refused.value), repr(refused.value)
+    with httpx2.Client() as http:  # what any client sees: 401 with the reason
+        r = http.post(served, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+    assert r.status_code == 401 and "Authorization: Bearer" in r.json()["detail"]
+
+
+def test_stdio_rag_mcp_opens_the_index_itself(law_index: tuple[Path, Path], tmp_path: Path) -> None:
+    shutil.copytree(law_index[0], tmp_path / "var")
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+        "HF_HUB_OFFLINE": "1",
+        "RAG_DATA_DIR": str(tmp_path / "var"),
+        "RAG_EMBEDDER": "none",
+    }
+    params = StdioServerParameters(command=sys.executable, args=["-m", "rag_service.cli", "mcp"], env=env)
+
+    async def go() -> dict[str, Any]:
+        async with Client(params, read_timeout_seconds=120) as client:
+            return await search_then_cite(client)
+
+    got = asyncio.run(go())
+    assert got["tools"] == {"search_guidelines", "get_citation"}  # no LLM configured: no answer tool
+    check_search_and_citation(got)
