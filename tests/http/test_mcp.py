@@ -139,3 +139,34 @@ def test_stdio_rag_mcp_opens_the_index_itself(law_index: tuple[Path, Path], tmp_
     got = asyncio.run(go())
     assert got["tools"] == {"search_guidelines", "get_citation"}  # no LLM configured: no answer tool
     check_search_and_citation(got)
+
+
+def test_get_citation_of_a_pdf_passage_carries_the_highlighted_page(tmp_path: Path) -> None:
+    """A guideline PDF: the cited page comes back as a PNG (the page image module) with the passage highlighted."""
+    from ingestion.progress import NullProgress
+    from ingestion.run import run_ingest
+    from rag_service.store import EdgeStore
+    from tests.conftest import demo_entries, write_manifest
+
+    settings = Settings(data_dir=tmp_path / "var", embedder="none")
+    store = EdgeStore(settings.index_dir)
+    entry = {k: v for k, v in demo_entries(("demo-htn-2025",))[0].items() if k != "supersedes"}
+    run_ingest(settings, store, None, write_manifest(tmp_path, [entry]), NullProgress())
+    store.close()
+
+    async def cite(client: Client) -> CallToolResult:
+        found = await client.call_tool("search_guidelines", {"query": "降圧目標", "top_k": 1, "mode": "bm25"})
+        return await client.call_tool(
+            "get_citation", {"chunk_id": (found.structured_content or {})["hits"][0]["chunk_id"]}
+        )
+
+    with serve_in_thread(create_app(settings)) as port:
+        cited = over_http(f"http://127.0.0.1:{port}/mcp", None, cite)
+    assert not cited.is_error
+    images = [c for c in cited.content if isinstance(c, ImageContent)]
+    assert len(images) == 1 and base64.b64decode(images[0].data)[:8] == b"\x89PNG\r\n\x1a\n"
+    note = json.loads(texts(cited)[-1])["page_image"]
+    doc = json.loads(texts(cited)[0])
+    assert (
+        doc["citation"]["page_start"] <= note["page"] <= doc["citation"]["page_end"] and note["highlighted_boxes"] > 0
+    )
