@@ -27,6 +27,7 @@ from rag_service.api.routes import State, note_query, require_scope
 from rag_service.api.schemas import AnswerRequest, AnswerResponse, CitationRef, SearchFilters
 from rag_service.citations import parse_citations
 from rag_service.errors import RagError
+from rag_service.query import first_surrogate
 
 MODEL_ID = "jp-guideline-rag"
 chat = APIRouter(prefix="/v1", dependencies=[Depends(require_scope("answer"))], tags=["chat"])
@@ -150,6 +151,8 @@ def chat_completions(body: ChatRequest, state: State, llm: LLM, request: Request
     """The last user message answered from the guidelines, with citations: a `chat.completion` object, or with
     `stream` server-sent `chat.completion.chunk` events ended by `data: [DONE]`."""
     q = body.answer_request().to_query(state.settings)  # 413 / 422 name the limit
+    if first_surrogate(body.model) is not None:  # it is echoed in every chunk: refuse it before the stream starts
+        raise HTTPException(422, "`model` holds a lone surrogate: send valid UTF-8 text")
     note_query(request, state, q.text)
     require_index(state)
     a = state.settings.answer
