@@ -228,7 +228,11 @@ def drop_ruby(lines: list[_Line]) -> list[_Line]:
     small = [ln for ln in lines if _KANA_ONLY.match(ln.text)]
     if not small:
         return lines
-    ruby = {id(ln) for ln in small if _is_ruby(ln, lines)}
+    # only lines large enough to carry the smallest kana line as ruby can be bases (vertical text set one kana per
+    # line would otherwise compare every line with every other)
+    smallest = min(ln.size for ln in small)
+    bases = [ln for ln in lines if smallest <= _RUBY_SIZE * ln.size and _KANJI.search(ln.text)]
+    ruby = {id(ln) for ln in small if bases and _is_ruby(ln, bases)}
     return [ln for ln in lines if id(ln) not in ruby]
 
 
