@@ -28,6 +28,7 @@ from rag_service.api.schemas import (
     ExamResponse,
     FeedbackRequest,
     FeedbackResponse,
+    HitOut,
     PiiMaskRequest,
     PiiMaskResponse,
     SearchFilters,
@@ -71,6 +72,8 @@ class Call(Generic[T]):
     parse: Callable[[Any], T]
     body: dict[str, Any] | None = None
     retry: bool = True
+    params: dict[str, Any] | None = None
+    raw: bool = False  # `parse` gets the response's bytes (an image), not its JSON
 
 
 def _model(cls: type[M]) -> Callable[[Any], M]:
@@ -159,7 +162,7 @@ class Policy:
 
     def result(self, call: Call[T], response: httpx.Response) -> T:
         if response.is_success:
-            return call.parse(response.json())
+            return call.parse(response.content if call.raw else response.json())
         raise self.error(response)
 
     def error(self, response: httpx.Response) -> ApiError:
@@ -222,6 +225,16 @@ class Calls:
     @staticmethod
     def outline(source_id: str) -> Call[dict[str, Any]]:
         return Call("GET", f"/v1/documents/{quote(source_id, safe='')}/outline", _as_dict)
+
+    @staticmethod
+    def chunk(chunk_id: str) -> Call[HitOut]:
+        return Call("GET", f"/v1/chunks/{quote(chunk_id, safe='')}", _model(HitOut))
+
+    @staticmethod
+    def chunk_page(chunk_id: str, page: int | None = None, dpi: int = 110) -> Call[bytes]:
+        """PNG bytes of the chunk's PDF page, the passage highlighted."""
+        params = {"dpi": dpi, **({"page": page} if page is not None else {})}
+        return Call("GET", f"/v1/chunks/{quote(chunk_id, safe='')}/page.png", bytes, params=params, raw=True)
 
     @staticmethod
     def pii_mask(text: str) -> Call[PiiMaskResponse]:

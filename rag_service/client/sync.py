@@ -13,6 +13,7 @@ from rag_service.api.schemas import (
     DocumentsResponse,
     ExamResponse,
     FeedbackResponse,
+    HitOut,
     PiiMaskResponse,
     SearchResponse,
 )
@@ -66,7 +67,7 @@ class RagClient:
         while True:
             wait: float | None
             try:
-                request = self._http.build_request(call.method, call.path, json=call.body)
+                request = self._http.build_request(call.method, call.path, json=call.body, params=call.params)
                 response = self._http.send(request, stream=stream)
             except CONNECT_ERRORS as e:
                 wait = self.policy.after_error(call, attempt, url, e)
@@ -136,6 +137,14 @@ class RagClient:
 
     def outline(self, source_id: str) -> dict[str, Any]:
         return self._send(Calls.outline(source_id))
+
+    def chunk(self, chunk_id: str) -> HitOut:
+        """One chunk (a hit's `chunk_id`) with its citation."""
+        return self._send(Calls.chunk(chunk_id))
+
+    def chunk_page(self, chunk_id: str, page: int | None = None, dpi: int = 110) -> bytes:
+        """The chunk's PDF page as PNG bytes, the passage highlighted (ApiError 409 for a non-PDF source)."""
+        return self._send(Calls.chunk_page(chunk_id, page, dpi))
 
     def pii_mask(self, text: str) -> PiiMaskResponse:
         return self._send(Calls.pii_mask(text))

@@ -21,6 +21,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, ImageContent, TextContent
 
 from rag_service.api import create_app
+from rag_service.client import RagClient
 from rag_service.settings import Settings
 from tests.local_server import serve_in_thread
 from tests.rule_llm import RuleLLM
@@ -162,6 +163,11 @@ def test_get_citation_of_a_pdf_passage_carries_the_highlighted_page(tmp_path: Pa
 
     with serve_in_thread(create_app(settings)) as port:
         cited = over_http(f"http://127.0.0.1:{port}/mcp", None, cite)
+        with RagClient(f"http://127.0.0.1:{port}") as rag:  # the typed client reaches the same chunk and page
+            cited_id = json.loads(texts(cited)[0])["chunk_id"]
+            same = rag.chunk(cited_id)
+            png = rag.chunk_page(cited_id, dpi=72)
+    assert same.chunk_id == cited_id and png[:8] == b"\x89PNG\r\n\x1a\n"
     assert not cited.is_error
     images = [c for c in cited.content if isinstance(c, ImageContent)]
     assert len(images) == 1 and base64.b64decode(images[0].data)[:8] == b"\x89PNG\r\n\x1a\n"
