@@ -134,3 +134,18 @@ def test_two_columns_read_left_then_right(tmp_path: Path, row_by_row: bool) -> N
     assert "運動" not in sections[left].text  # nothing of the right column
     assert "無理のない強度から始めるよう指導する。" in sections[right].text
     assert " | " not in "".join(s.text for s in sections.values())  # not merged into table rows
+
+
+def test_a_two_column_table_of_short_cells_stays_a_table(tmp_path: Path) -> None:
+    """Rows with a gap near the middle are not a two-column page when one side holds short cells (the 点数表's
+    items with their `465点` at the right): they stay table rows."""
+    s = gallery.Sheet()
+    s.heading("第1部 入院料")
+    items = ["14日以内の期間", "15日以上30日以内の期間", "31日以上90日以内の期間", "91日以上180日以内の期間",
+             "181日以上1年以内の期間", "1年を超える期間"]  # fmt: skip
+    s.table(
+        [[f"{'イロハニホヘ'[i]} {item}", f"{465 - 60 * i}点"] for i, item in enumerate(items)], [gallery.LEFT, 470.0]
+    )
+    (section,) = read_source(s.save(tmp_path / "points.pdf")).sections
+    assert "イ 14日以内の期間 | 465点" in section.text.splitlines()
+    assert sum(" | " in line for line in section.text.splitlines()) == 6
