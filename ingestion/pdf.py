@@ -197,6 +197,8 @@ def _font_heading(row: _Row, body: float, narrow: set[int]) -> str | None:
         return None
     if not any(ch.isalpha() for ch in text):  # axis labels and figures in a chart
         return None
+    if sum(text.count(c) for c in ")）」") > sum(text.count(c) for c in "(（「"):
+        return None  # the tail of a long title wrapped onto this row (`する)`), not a heading of its own
     return "# " if row.size >= _TOP_HEADING_SIZE * body else "## "
 
 

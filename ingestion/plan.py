@@ -11,7 +11,7 @@ from rag_service.catalog import Catalog, CatalogEntry
 from rag_service.types import Edition
 
 # Bump when extraction, normalisation, structure or chunking change what a source turns into.
-PIPELINE_REVISION = 3  # 2: font-size headings in PDFs; 3: two-column pages, table rows, recommendation tables, GPS
+PIPELINE_REVISION = 3  # 2: font-size headings; 3: two columns, table rows, recommendation tables, GPS, nesting
 
 
 def pipeline_fingerprint(max_chars: int, overlap_sentences: int, tokenizer: str, k1: float, b: float) -> str:

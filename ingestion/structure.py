@@ -1,10 +1,15 @@
 """Pure: turn a document's normalised pages into `Section`s with heading paths, page spans and recommendations.
 
-Headings are recognised on whole lines of normalised text (see `ingestion.normalize`):
+Headings are recognised on whole lines of normalised text (see `ingestion.normalize`). Only the order of the
+levels matters (a heading closes every open heading of its level or deeper):
 
-- level 0: ``第N章`` / ``第N部`` / ``第N編``, markdown ``#``
-- level 1: ``第N節``, Roman ``I.`` (NFKC turns Ⅰ into I), numbered ``1.`` ``1.2`` ``1-1`` (short lines only), ``##``
-- level 2: clinical questions ``CQ3-2`` / ``CQ 3-2`` / ``ＣＱ３－２`` (also BQ, FQ, FRQ), ``###`` and deeper
+- 0: ``第N章`` / ``第N部`` / ``第N編``, markdown ``#``
+- 1: ``第N節``, Roman ``I.`` (NFKC turns Ⅰ into I), ``##``
+- 2: ``第N款``, ``###`` and deeper
+- 3, 4, 5: numbered ``1.`` / ``1.2`` / ``1-1-1`` by depth (short lines only): nested under the 節 or 款 they sit in
+  (the 点数表's ``1 急性期一般入院基本料`` under ``第1節 入院基本料``), and ``1.2`` under ``1.``
+- 9: clinical questions ``CQ3-2`` / ``CQ 3-2`` / ``ＣＱ３－２`` (also BQ, FQ, FRQ): the deepest, so a CQ stays inside
+  the numbered section it is in, and the next numbered heading closes it
 
 A heading's label is its line, with a space put back between the marker and the title (``第3章 薬物療法``);
 the section text starts with the heading line. Table rows (lines with `` | ``) are never headings, so a table
@@ -23,11 +28,13 @@ from rag_service.types import PageText, Section
 _KANJI_NUM = "0-9一二三四五六七八九十百"
 _CHAPTER = re.compile(f"^(第[{_KANJI_NUM}]+[章部編])\\s*(.*)$")
 _CLAUSE = re.compile(f"^(第[{_KANJI_NUM}]+節)\\s*(.*)$")
+_ARTICLE_GROUP = re.compile(f"^(第[{_KANJI_NUM}]+款)\\s*(.*)$")
 _CQ = re.compile(r"^((?:CQ|BQ|FQ|FRQ)\s*\d+(?:-\d+)*)\.?\s*(.*)$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:[.\-]\d{1,2})*\.?|[IVX]{1,5}\.)\s+(\S.*)$")
 _MARKDOWN = re.compile(r"^(#{1,6})\s+(.*)$")
 _MAX_NUMBERED_HEADING = 40
-_MAX_HEADING = {0: 60, 1: 60, 2: 160}  # 第n章 / 第n節 titles are short; a CQ is a question and may be long
+CQ_LEVEL = 9
+_MAX_HEADING = {0: 60, 1: 60, 2: 60, CQ_LEVEL: 160}  # 第n章 / 節 / 款 titles are short; a CQ is a question
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +50,7 @@ def parse_heading(line: str) -> Heading | None:
         return None
     if m := _MARKDOWN.match(line):
         return Heading(min(len(m[1]) - 1, 2), m[2].strip())
-    for level, pattern in ((0, _CHAPTER), (1, _CLAUSE), (2, _CQ)):
+    for level, pattern in ((0, _CHAPTER), (1, _CLAUSE), (2, _ARTICLE_GROUP), (CQ_LEVEL, _CQ)):
         if m := pattern.match(line):
             if len(line) > _MAX_HEADING[level] or line.endswith("。"):
                 return None  # a sentence that starts with 第2章…, not a heading (the 点数表 has 200-character ones)
@@ -51,7 +58,11 @@ def parse_heading(line: str) -> Heading | None:
             return Heading(level, f"{marker} {m[2].strip()}".strip())
     m = _NUMBERED.match(line)
     if m and len(line) <= _MAX_NUMBERED_HEADING and not line.endswith(("。", "、")):
-        return Heading(1, f"{m[1]} {m[2].strip()}")
+        if "、" in m[2] and len(line) > 20:
+            return None  # a numbered sentence that wrapped (`12 別に厚生労働大臣が定める保険医療機関においては、…`)
+        if m[1].endswith(".") and m[1][:-1].isalpha():  # Roman: I. II.
+            return Heading(1, f"{m[1]} {m[2].strip()}")
+        return Heading(3 + min(len(re.findall(r"[.\-]\d", m[1])), 2), f"{m[1]} {m[2].strip()}")
     return None
 
 
