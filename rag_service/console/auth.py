@@ -12,6 +12,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
 
@@ -80,11 +81,13 @@ def sign_in(request: Request, presented: str) -> str | None:
 def current_user(request: Request) -> ConsoleUser:
     """For pages: the signed-in user, or NeedsSignIn (redirect to the sign-in page)."""
     if not request.app.state.keys:
+        request.state.console_user = LOCAL_USER
         return LOCAL_USER
     user = sessions(request).user(request.cookies.get(COOKIE))
     if user is None:
         raise NeedsSignIn()
     request.state.key_id = user.id
+    request.state.console_user = user  # for the error page's header
     return user
 
 
@@ -94,6 +97,20 @@ def api_user(request: Request) -> ConsoleUser:
         return current_user(request)
     except NeedsSignIn:
         raise HTTPException(401, "sign in to the console first (/console/signin)") from None
+
+
+def same_origin(request: Request) -> None:
+    """A POST from a page of another site is refused (403), keys or not: without keys the console is open on
+    loopback, and a hostile page in the same browser could otherwise post to 127.0.0.1. Browsers send `Origin` with
+    every POST (else `Referer`); a client that sends neither is not a browser following a form."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    claimed = request.headers.get("origin") or request.headers.get("referer")
+    if claimed is None:
+        return
+    own = request.headers.get("host", "")
+    if claimed == "null" or urlsplit(claimed).netloc != own:
+        raise HTTPException(403, f"a console form may only be posted from the console itself (Origin {claimed!r})")
 
 
 def require(user: ConsoleUser, scope: str) -> None:

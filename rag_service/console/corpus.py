@@ -21,12 +21,12 @@ from ingestion.run import plan_ingest
 from rag_service.api.routes import State
 from rag_service.api.state import ServiceState
 from rag_service.catalog import Catalog
-from rag_service.console.auth import ConsoleUser, api_user, current_user, require
+from rag_service.console.auth import ConsoleUser, api_user, current_user, require, same_origin
 from rag_service.console.templating import render
 from rag_service.errors import RagError
 from rag_service.types import EditionStatus
 
-router = APIRouter(prefix="/console", include_in_schema=False)
+router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(same_origin)])
 User = Annotated[ConsoleUser, Depends(current_user)]
 ApiUser = Annotated[ConsoleUser, Depends(api_user)]
 

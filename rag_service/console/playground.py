@@ -19,14 +19,14 @@ from rag_service.api.routes import State, active_chunk, cited_page, note_query
 from rag_service.api.schemas import AnswerRequest, HitOut, SearchFilters, SearchRequest
 from rag_service.api.state import ServiceState
 from rag_service.catalog import Catalog
-from rag_service.console.auth import ConsoleUser, api_user, current_user, require
+from rag_service.console.auth import ConsoleUser, api_user, current_user, require, same_origin
 from rag_service.console.templating import render
 from rag_service.errors import RagError
 from rag_service.page_image import passage_spans
 from rag_service.query import BadQuery, QueryTooLong
 from rag_service.types import Chunk, EditionStatus, Hit
 
-router = APIRouter(prefix="/console", include_in_schema=False)
+router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(same_origin)])
 User = Annotated[ConsoleUser, Depends(current_user)]
 ApiUser = Annotated[ConsoleUser, Depends(api_user)]
 MODES = ("hybrid", "bm25", "bigram", "dense")

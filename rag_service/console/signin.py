@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from rag_service.console.auth import COOKIE, SESSION_SECONDS, NeedsSignIn, sessions, sign_in
+from rag_service.console.auth import COOKIE, SESSION_SECONDS, NeedsSignIn, same_origin, sessions, sign_in
 from rag_service.console.templating import render
 
-router = APIRouter(prefix="/console", include_in_schema=False)
+router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(same_origin)])
 
 
 @router.get("/signin", response_class=HTMLResponse)
@@ -46,6 +48,17 @@ def install(app: FastAPI) -> None:
     async def to_signin(request: Request, exc: Exception) -> Response:
         return RedirectResponse("/console/signin", status_code=303)
 
+    async def http_error(request: Request, exc: Exception) -> Response:
+        """A browser on a console page gets the message as a page; everything else the API's JSON."""
+        assert isinstance(exc, StarletteHTTPException)
+        browser = "text/html" in request.headers.get("accept", "")
+        if request.url.path.startswith("/console") and browser:
+            user = getattr(request.state, "console_user", None)
+            return render(request, "error.html", status_code=exc.status_code, user=user, status=exc.status_code,
+                          detail=exc.detail)  # fmt: skip
+        return await http_exception_handler(request, exc)
+
     app.add_exception_handler(NeedsSignIn, to_signin)
+    app.add_exception_handler(StarletteHTTPException, http_error)
     for r in (router, corpus.router, playground.router):
         app.include_router(r)
