@@ -30,8 +30,12 @@ def tessdata() -> str | None:
     return None
 
 
-def ocr_page(page: pymupdf.Page, folder: str, vertical: bool = False) -> str:
-    """The page's text as Tesseract reads it from a render at `OCR_DPI` (Japanese, or vertical Japanese)."""
+def ocr_textpage(page: pymupdf.Page, folder: str, vertical: bool = False) -> pymupdf.TextPage:
+    """Tesseract's reading of a render at `OCR_DPI` (Japanese, or vertical Japanese), with character positions."""
     language = "jpn_vert" if vertical and (Path(folder) / "jpn_vert.traineddata").exists() else "jpn"
-    textpage = page.get_textpage_ocr(language=language, dpi=OCR_DPI, full=True, tessdata=folder)
-    return str(page.get_text(textpage=textpage))
+    return page.get_textpage_ocr(language=language, dpi=OCR_DPI, full=True, tessdata=folder)
+
+
+def ocr_page(page: pymupdf.Page, folder: str, vertical: bool = False) -> str:
+    """The page's text as Tesseract reads it."""
+    return str(page.get_text(textpage=ocr_textpage(page, folder, vertical)))

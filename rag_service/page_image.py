@@ -5,14 +5,16 @@ it is: every character PyMuPDF places on the page is normalised on its own (`nor
 both sides, and the two strings aligned (`difflib`, runs of at least `MIN_RUN` characters). The matched characters'
 boxes, merged per line, are painted over in translucent `HIGHLIGHT_RGB` before the page is rendered. Ruby, running
 headers and other characters that are not in the chunk simply do not match. An OCR'd page has no text positions in
-the PDF: it is rendered without a highlight (`boxes` is 0).
+the PDF: it is read again by OCR for them when the caller passes a way to (`ocr`), else shown without a highlight.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pymupdf
 
@@ -34,11 +36,11 @@ class PageImage:
     boxes: int  # highlighted line boxes (0: the passage was not found on this page)
 
 
-def _page_chars(page: pymupdf.Page) -> tuple[str, list[pymupdf.Rect]]:
+def _page_chars(page: pymupdf.Page, textpage: Any = None) -> tuple[str, list[pymupdf.Rect]]:
     """The page's characters, each normalised on its own and whitespace dropped, with one box per output char."""
     text: list[str] = []
     rects: list[pymupdf.Rect] = []
-    for block in page.get_text("rawdict")["blocks"]:
+    for block in page.get_text("rawdict", textpage=textpage)["blocks"]:
         for line in block.get("lines", []):
             for span in line["spans"]:
                 for ch in span["chars"]:
@@ -49,9 +51,10 @@ def _page_chars(page: pymupdf.Page) -> tuple[str, list[pymupdf.Rect]]:
     return "".join(text), rects
 
 
-def passage_boxes(page: pymupdf.Page, passage: str) -> list[pymupdf.Rect]:
-    """Boxes (one per run of matched characters on a line) of the passage's text on the page."""
-    page_text, rects = _page_chars(page)
+def passage_boxes(page: pymupdf.Page, passage: str, textpage: Any = None) -> list[pymupdf.Rect]:
+    """Boxes (one per run of matched characters on a line) of the passage's text on the page (`textpage`: an OCR
+    text page for a page without a text layer)."""
+    page_text, rects = _page_chars(page, textpage)
     want = "".join(c for c in normalize_chars(passage) if not c.isspace())
     if not page_text or not want:
         return []
@@ -91,8 +94,14 @@ def passage_spans(text: str, passage: str) -> list[tuple[str, bool]]:
     return out
 
 
-def render_page(path: Path, chunk: Chunk, page: int | None = None, dpi: int = 110) -> PageImage:
-    """`page` (default: the chunk's first) of the chunk's PDF as PNG, the chunk's text highlighted on it."""
+OcrTextPage = Callable[[pymupdf.Page], Any]
+
+
+def render_page(
+    path: Path, chunk: Chunk, page: int | None = None, dpi: int = 110, ocr: OcrTextPage | None = None
+) -> PageImage:
+    """`page` (default: the chunk's first) of the chunk's PDF as PNG, the chunk's text highlighted on it. A chunk read
+    by OCR is found on the page through `ocr` (the page read again: ~1 s), or shown without a highlight."""
     dpi = max(36, min(dpi, MAX_DPI))
     try:
         doc = pymupdf.open(path, filetype="pdf")
@@ -104,7 +113,10 @@ def render_page(path: Path, chunk: Chunk, page: int | None = None, dpi: int = 11
         if not 1 <= n <= doc.page_count:
             raise SourceError(f"{path} has {doc.page_count} pages: no page {n}")
         pg = doc[n - 1]
-        boxes = [] if chunk.ocr else passage_boxes(pg, chunk.text)
+        if not chunk.ocr:
+            boxes = passage_boxes(pg, chunk.text)
+        else:
+            boxes = passage_boxes(pg, chunk.text, ocr(pg)) if ocr is not None else []
         for box in boxes:
             pg.draw_rect(box, color=None, fill=HIGHLIGHT_RGB, fill_opacity=HIGHLIGHT_OPACITY)
         png = pg.get_pixmap(dpi=dpi).tobytes("png")

@@ -194,6 +194,7 @@ def active_chunk(state: ServiceState, chunk_id: str) -> Chunk:
 
 def cited_page(state: ServiceState, chunk: Chunk, page: int | None, dpi: int) -> PageImage:
     """The chunk's PDF page with its passage highlighted (the route's, the console's and the MCP tool's)."""
+    from ingestion.ocr import ocr_textpage, tessdata
     from ingestion.outline import source_path
 
     entry = Catalog.from_doc(state.store.read_catalog()).entries.get(chunk.edition.source_id)
@@ -202,8 +203,10 @@ def cited_page(state: ServiceState, chunk: Chunk, page: int | None, dpi: int) ->
         raise HTTPException(409, "this chunk's source is not a PDF: its text is the whole citation (GET /v1/chunks/ID)")
     if page is not None and not chunk.page_start <= page <= chunk.page_end:
         raise HTTPException(422, f"page {page} is outside the chunk's pages {chunk.page_start}–{chunk.page_end}")
+    folder = tessdata() if chunk.ocr else None
+    ocr = (lambda pg: ocr_textpage(pg, folder)) if folder else None  # an OCR'd page: its text positions again
     try:
-        return render_page(path, chunk, page, dpi)
+        return render_page(path, chunk, page, dpi, ocr)
     except RagError as e:
         raise HTTPException(409, str(e)) from e
 

@@ -81,3 +81,24 @@ def test_the_broken_layer_manual_is_read_by_ocr(ocr_ready: str, shared_data: Pat
     text = "".join(p.text for p in pdf.pages)
     assert "透析" in text and "災害" in text
     assert all(page_quality(p.page, p.text).usable for p in pdf.pages if p.text.strip())
+
+
+def test_a_scanned_page_is_shown_with_the_passage_highlighted(ocr_ready: str, tmp_path: Path) -> None:
+    """The cited page of an OCR'd chunk has no text positions in the PDF: it is read again for them."""
+    from dataclasses import replace
+    from datetime import date
+
+    from ingestion.chunking import chunk_edition
+    from ingestion.ocr import ocr_textpage
+    from rag_service.page_image import render_page
+    from rag_service.types import Edition, EditionStatus
+
+    scan = image_only_pdf(tmp_path / "scan.pdf")
+    edition = Edition("scan", "走査文書", "テスト", "2025年版", date(2025, 1, 1), EditionStatus.CURRENT)
+    doc = read_source(scan)
+    assert doc.ocr_pages == (1,)
+    chunks = chunk_edition(edition, "scan@1", doc.sections, 500, 1)
+    chunk = replace(next(c for c in chunks if "降圧目標" in c.text), ocr=True)  # as ingestion marks it
+    plain = render_page(scan, chunk, dpi=72)
+    lit = render_page(scan, chunk, dpi=72, ocr=lambda page: ocr_textpage(page, ocr_ready))
+    assert plain.boxes == 0 and lit.boxes >= 2 and lit.png != plain.png
