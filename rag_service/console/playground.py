@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
@@ -141,9 +141,7 @@ def hit_image(
 def answer(body: AnswerRequest, request: Request, state: State, user: ApiUser) -> Response:
     """The same streamed answer as `POST /v1/answer` (server-sent `delta` events, then `done` with citations)."""
     require(user, "answer")
-    llm = require_llm(state)
-    if len(body.question) > 20_000:
-        raise HTTPException(413, "the question is over 20,000 characters")
+    llm = require_llm(state)  # 503 without an LLM; the question's limits are the API's (413 / 422)
     streamed = post_answer(body.model_copy(update={"stream": True}), state, llm, request)
     assert isinstance(streamed, Response)  # stream=True always gives the event stream
     return streamed
