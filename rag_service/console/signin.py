@@ -9,6 +9,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from rag_service.api.security import ApiKey, retry_after
 from rag_service.console.auth import COOKIE, SESSION_SECONDS, NeedsSignIn, same_origin, sessions, sign_in
 from rag_service.console.templating import render
 
@@ -22,6 +23,12 @@ def signin_page(request: Request) -> Response:
 
 @router.post("/signin")
 def signin(request: Request, key: Annotated[str, Form(max_length=512)]) -> Response:
+    """Ten tries a minute per client address: keys cannot be guessed at speed."""
+    client = ApiKey(id=f"console-signin-{request.client.host if request.client else '?'}", key="", per_minute=10)
+    wait = request.app.state.limiter.take(client)
+    if wait:
+        return render(request, "signin.html", status_code=429, user=None, headers={"Retry-After": retry_after(wait)},
+                      error=f"サインインの試行が多すぎます: retry in {retry_after(wait)} s")  # fmt: skip
     token = sign_in(request, key)
     if token is None:
         return render(request, "signin.html", status_code=401, user=None, error="このキーは使えません (invalid key)")

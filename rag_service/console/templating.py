@@ -12,5 +12,7 @@ from fastapi.templating import Jinja2Templates
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+def render(
+    request: Request, name: str, status_code: int = 200, headers: dict[str, str] | None = None, **context: Any
+) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, context, status_code=status_code, headers=headers)

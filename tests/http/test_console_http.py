@@ -70,3 +70,10 @@ def test_no_search_form_input_gives_a_server_error(
     form = {"q": q, "mode": mode, "status": status, "as_of": as_of, "top_k": top_k, "source": source}
     r = client.post("/console/search", data=form, headers=HTML)
     assert r.status_code < 500, (form, r.text[:300])
+
+
+def test_sign_in_tries_are_limited_per_client(client: TestClient) -> None:
+    codes = [client.post("/console/signin", data={"key": f"guess-{i:04d}"}).status_code for i in range(11)]
+    assert codes[:10] == [401] * 10
+    last = client.post("/console/signin", data={"key": "guess-last"}, headers=HTML)
+    assert last.status_code == 429 and int(last.headers["retry-after"]) >= 1 and "retry in" in last.text
