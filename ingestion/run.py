@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,10 +36,14 @@ def current_fingerprint(settings: Settings) -> str:
     )
 
 
-def plan_ingest(manifest_path: Path, store: VectorStore, settings: Settings) -> tuple[Plan, Manifest]:
+def plan_ingest(
+    manifest_path: Path, store: VectorStore, settings: Settings, file_hash: Callable[[Path], str] = file_sha256
+) -> tuple[Plan, Manifest]:
+    """What ingesting the manifest would do. `file_hash`: how a source's bytes are hashed (the console's view passes
+    a cached one; ingestion itself always reads the files)."""
     manifest = load_manifest(manifest_path)
     fp = current_fingerprint(settings)
-    hashes = {e.id: content_hash(file_sha256(manifest.source_path(e)), fp) for e in manifest.entries}
+    hashes = {e.id: content_hash(file_hash(manifest.source_path(e)), fp) for e in manifest.entries}
     plan = make_plan(list(manifest.entries), hashes, Catalog.from_doc(store.read_catalog()))
     return plan, manifest
 

@@ -7,6 +7,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -14,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sse_starlette.sse import EventSourceResponse
 
 from ingestion.audit import append_audit, read_audit
-from ingestion.manifest import Manifest
+from ingestion.manifest import Manifest, file_sha256
 from ingestion.manifest_edit import set_status
 from ingestion.plan import Plan
 from ingestion.run import plan_ingest
@@ -75,9 +76,24 @@ def corpus_rows(catalog: Catalog, manifest: Manifest | None, plan: Plan | None) 
     return rows
 
 
+_HASHES: dict[tuple[str, int, int], str] = {}  # (path, size, mtime) → sha256, for the page view only
+
+
+def cached_sha256(path: Path) -> str:
+    """A source's sha256, read again only when its size or modification time changed: the corpus page must not read
+    gigabytes of PDFs at every view. (Ingestion itself always reads the files.)"""
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        if len(_HASHES) > 100_000:
+            _HASHES.clear()
+        _HASHES[key] = file_sha256(path)
+    return _HASHES[key]
+
+
 def _manifest_view(state: ServiceState) -> tuple[Manifest | None, Plan | None, str | None]:
     try:
-        plan, manifest = plan_ingest(state.settings.manifest, state.store, state.settings)
+        plan, manifest = plan_ingest(state.settings.manifest, state.store, state.settings, cached_sha256)
     except RagError as e:
         return None, None, str(e)
     return manifest, plan, None

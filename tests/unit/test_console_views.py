@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ingestion.manifest import Manifest, ManifestEntry
 from ingestion.plan import make_plan
 from rag_service.catalog import Catalog, CatalogEntry
@@ -52,3 +54,22 @@ def test_the_passage_is_marked_in_its_unit() -> None:
     spans = passage_spans(article, "二十四時間以内に\n所轄警察署に届け出なければならない")
     marked = "".join(t for t, m in spans if m)
     assert "所轄警察署に届け出なければならない" in marked and "医師" not in marked
+
+
+def test_the_corpus_page_hashes_a_source_again_only_when_it_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from rag_service.console import corpus
+
+    reads: list[Path] = []
+    real = corpus.file_sha256
+    monkeypatch.setattr(corpus, "file_sha256", lambda p: reads.append(p) or real(p))
+    pdf = tmp_path / "guideline.pdf"
+    pdf.write_bytes(b"%PDF-1.7 first edition")
+    first = corpus.cached_sha256(pdf)
+    assert corpus.cached_sha256(pdf) == first and len(reads) == 1  # the second view reads nothing
+    pdf.write_bytes(b"%PDF-1.7 second edition!")  # a replaced file: new size and time
+    os.utime(pdf, ns=(1, 1))
+    assert corpus.cached_sha256(pdf) != first and len(reads) == 2
