@@ -283,6 +283,12 @@ def serve(
     _preflight(settings)
     config = logging_config()
     logging.config.dictConfig(config)
+    scheme = "https" if ssl_certfile else "http"
+    where = f"{scheme}://{settings.host}:{settings.port}"
+    logging.getLogger("rag.serve").info(
+        "serving the API at %s/v1 (OpenAPI at /docs), the librarian's console at %s/console, MCP at %s/mcp",
+        where, where, where,
+    )  # fmt: skip
     if not is_loopback(settings.host) and ssl_certfile is None:
         logging.getLogger("rag.serve").warning(
             "listening on %s without TLS: API keys and questions cross the network in clear text; use "
