@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -32,7 +33,7 @@ from eval.metrics import mrr_at_k, ndcg_at_k, recall_at_k
 from eval.retrieval_report import MODES, markdown, select_systems, write_report
 from eval.stats import bootstrap_ci, paired_test
 from ingestion.progress import NullProgress
-from ingestion.run import run_ingest
+from ingestion.run import current_fingerprint, run_ingest
 from rag_service.dense import load_embedder
 from rag_service.fusion import FusionMethod, fuse
 from rag_service.index import open_for_search
@@ -99,9 +100,13 @@ def editions_of(ds: RetrievalDataset) -> dict[str, list[Passage]]:
 
 
 def build_index(ds: RetrievalDataset, settings: Settings, work_dir: Path) -> Settings:
-    """The corpus as `.jsonl` editions through the real ingestion path; reused when nothing changed."""
+    """The corpus as `.jsonl` editions through the real ingestion path; reused while the corpus, the embedder and
+    the pipeline (chunking, tokenizer revision, BM25 parameters, `PIPELINE_REVISION`) are unchanged: they name the
+    folder, so an upgrade builds a new index instead of failing on the old one."""
     chars = settings.chunking.max_chars
-    folder = work_dir / f"{ds.name}-{settings.embedder}-{chars}-{corpus_digest(ds)}"
+    pipeline = current_fingerprint(settings)
+    embedder = re.sub(r"[^A-Za-z0-9._-]", "_", settings.embedder)  # `st:/models/ruri-v3` names one folder
+    folder = work_dir / f"{ds.name}-{embedder}-{chars}-{corpus_digest(ds)}-{pipeline}"
     folder.mkdir(parents=True, exist_ok=True)
     lines = ["editions:"]
     for i, (title, passages) in enumerate(sorted(editions_of(ds).items())):

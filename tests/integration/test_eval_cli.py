@@ -93,3 +93,25 @@ def test_a_set_of_ones_own_and_the_errors(tmp_path: Path) -> None:
     assert code == 1 and "not in" in text and "zzz" in text
     code, text = rag_eval(tmp_path, "--corpus", str(corpus), embedder="none")
     assert code == 1 and "all three" in text
+
+
+def test_an_upgraded_pipeline_builds_a_new_index_instead_of_failing_on_the_old(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index folder is named by the pipeline fingerprint (tokenizer revision, PIPELINE_REVISION, chunking, BM25):
+    an index built by an older pipeline is left alone, not reopened (which fails with "re-index")."""
+    import ingestion.plan
+    from eval.datasets import Passage, Query, RetrievalDataset
+    from eval.retrieval import build_index
+    from rag_service.settings import Settings
+
+    ds = RetrievalDataset(
+        "own", (Passage("d1", "医師法", "医師は、死体を検案して異状があると認めたときは、届け出なければならない。"),),
+        (Query("q1", "異状死体の届出"),), {"q1": {"d1": 1}},
+    )  # fmt: skip
+    settings = Settings(embedder="none", data_dir=tmp_path / "unused")
+    first = build_index(ds, settings, tmp_path / "work").data_dir
+    assert build_index(ds, settings, tmp_path / "work").data_dir == first  # unchanged: reused
+    monkeypatch.setattr(ingestion.plan, "PIPELINE_REVISION", ingestion.plan.PIPELINE_REVISION + 1)
+    upgraded = build_index(ds, settings, tmp_path / "work").data_dir
+    assert upgraded != first and (upgraded / "index").is_dir() and (first / "index").is_dir()
