@@ -22,7 +22,6 @@ from rag_service.api.schemas import (
 )
 from rag_service.api.security import ApiKey, bearer_or_header, find_key, retry_after
 from rag_service.api.state import ServiceState
-from rag_service.catalog import Catalog
 from rag_service.errors import RagError
 from rag_service.page_image import PageImage, render_page
 from rag_service.pii import mask_text
@@ -164,7 +163,7 @@ def search(body: SearchRequest, state: State, request: Request) -> SearchRespons
 
 @v1.get("/documents", response_model=DocumentsResponse, tags=["corpus"])
 def documents(state: State) -> DocumentsResponse:
-    catalog = Catalog.from_doc(state.store.read_catalog())
+    catalog = state.retriever.catalog()
     return DocumentsResponse(
         editions=[EditionOut.from_entry(e) for e in sorted(catalog.entries.values(), key=lambda e: e.source_id)]
     )
@@ -176,7 +175,7 @@ def document_outline(source_id: str, state: State) -> dict[str, object]:
     pages without usable text (the same as `rag corpus show ID --json`)."""
     from ingestion.outline import edition_outline
 
-    entry = Catalog.from_doc(state.store.read_catalog()).entries.get(source_id)
+    entry = state.retriever.catalog().entries.get(source_id)
     if entry is None:
         raise HTTPException(404, f"no edition {source_id!r} in the index: GET /v1/documents lists them")
     try:
@@ -197,7 +196,7 @@ def cited_page(state: ServiceState, chunk: Chunk, page: int | None, dpi: int) ->
     from ingestion.ocr import ocr_textpage, tessdata
     from ingestion.outline import source_path
 
-    entry = Catalog.from_doc(state.store.read_catalog()).entries.get(chunk.edition.source_id)
+    entry = state.retriever.catalog().entries.get(chunk.edition.source_id)
     path = source_path(state.settings, entry) if entry else None
     if path is None or path.suffix.lower() != ".pdf":
         raise HTTPException(409, "this chunk's source is not a PDF: its text is the whole citation (GET /v1/chunks/ID)")

@@ -102,7 +102,7 @@ def _manifest_view(state: ServiceState) -> tuple[Manifest | None, Plan | None, s
 @router.get("", response_class=HTMLResponse)
 def corpus_page(request: Request, state: State, user: User, job: str | None = None) -> Response:
     manifest, plan, problem = _manifest_view(state)
-    catalog = Catalog.from_doc(state.store.read_catalog())
+    catalog = state.retriever.catalog()
     audit = list(reversed(read_audit(state.settings.audit_log_path, last=50)))
     running = next((j.id for j in state.jobs.values() if j.state == "running"), None)
     return render(

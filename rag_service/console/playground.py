@@ -18,7 +18,6 @@ from rag_service.api.answer_routes import post_answer, require_llm
 from rag_service.api.routes import State, active_chunk, cited_page, note_query
 from rag_service.api.schemas import AnswerRequest, HitOut, SearchFilters, SearchRequest
 from rag_service.api.state import ServiceState
-from rag_service.catalog import Catalog
 from rag_service.console.auth import ConsoleUser, api_user, current_user, require, same_origin
 from rag_service.console.templating import render
 from rag_service.errors import RagError
@@ -33,7 +32,7 @@ MODES = ("hybrid", "bm25", "bigram", "dense")
 
 
 def _form_context(state: ServiceState) -> dict[str, Any]:
-    catalog = Catalog.from_doc(state.store.read_catalog())
+    catalog = state.retriever.catalog()
     specialties = sorted({s for e in catalog.entries.values() for s in e.edition.specialties})
     sources = sorted((e.source_id, f"{e.edition.title}（{e.edition.edition}）") for e in catalog.entries.values())
     return {
@@ -93,7 +92,7 @@ def search(
 
 def _unit_text(state: ServiceState, chunk: Chunk) -> list[tuple[str, bool]] | None:
     """The chunk's unit (a .jsonl row, a text section) with the passage marked; None when the source is gone."""
-    entry = Catalog.from_doc(state.store.read_catalog()).entries.get(chunk.edition.source_id)
+    entry = state.retriever.catalog().entries.get(chunk.edition.source_id)
     if entry is None:
         return None
     try:
@@ -114,7 +113,8 @@ def hit_page(
     require(user, "search")
     chunk = active_chunk(state, chunk_id)
     hit = HitOut.from_hit(Hit(chunk=chunk))
-    is_pdf = chunk.edition.source_id in _pdf_sources(state)
+    entry = state.retriever.catalog().entries.get(chunk.edition.source_id)
+    is_pdf = entry is not None and entry.source.lower().endswith(".pdf")
     shown = page if page and chunk.page_start <= page <= chunk.page_end else chunk.page_start
     spans = None if is_pdf else _unit_text(state, chunk)
     return render(
@@ -124,7 +124,7 @@ def hit_page(
 
 
 def _pdf_sources(state: ServiceState) -> set[str]:
-    catalog = Catalog.from_doc(state.store.read_catalog())
+    catalog = state.retriever.catalog()
     return {sid for sid, e in catalog.entries.items() if e.source.lower().endswith(".pdf")}
 
 
