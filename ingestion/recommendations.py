@@ -21,7 +21,8 @@ import re
 from ingestion.normalize import TABLE_SEP, normalize_text
 from rag_service.types import Recommendation
 
-_CQ_LABEL = re.compile(r"^((?:CQ|BQ|FQ|FRQ)\s*\d+(?:-\d+)*)")
+CQ_MARKER = r"(?:CQ|BQ|FQ|FRQ)\s*\d+(?:-\d+)*"  # a clinical question's label (the structure step's CQ heading too)
+_CQ_LABEL = re.compile(f"^({CQ_MARKER})")
 GPS = r"Good\s*Practice\s*Statements?|グッドプラクティス・?ステートメント|(?<![A-Za-z])GPS(?![A-Za-z])"
 _GPS = re.compile(GPS, re.I)
 

@@ -22,14 +22,14 @@ import re
 from dataclasses import dataclass
 
 from ingestion.normalize import TABLE_SEP, normalize_text
-from ingestion.recommendations import parse_recommendations
+from ingestion.recommendations import CQ_MARKER, parse_recommendations
 from rag_service.types import PageText, Section
 
 _KANJI_NUM = "0-9一二三四五六七八九十百"
 _CHAPTER = re.compile(f"^(第[{_KANJI_NUM}]+[章部編])\\s*(.*)$")
 _CLAUSE = re.compile(f"^(第[{_KANJI_NUM}]+節)\\s*(.*)$")
 _ARTICLE_GROUP = re.compile(f"^(第[{_KANJI_NUM}]+款)\\s*(.*)$")
-_CQ = re.compile(r"^((?:CQ|BQ|FQ|FRQ)\s*\d+(?:-\d+)*)\.?\s*(.*)$")
+_CQ = re.compile(f"^({CQ_MARKER})\\.?\\s*(.*)$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:[.\-]\d{1,2})*\.?|[IVX]{1,5}\.)\s+(\S.*)$")
 _MARKDOWN = re.compile(r"^(#{1,6})\s+(.*)$")
 _MAX_NUMBERED_HEADING = 40
