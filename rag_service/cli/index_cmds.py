@@ -14,6 +14,7 @@ from rich.table import Table
 
 from rag_service.cli.app import app, corpus_app, err, fail, out
 from rag_service.errors import RagError, StoreLockedError
+from rag_service.outline import page_runs
 from rag_service.query import Mode, SearchQuery
 from rag_service.settings import Settings
 
@@ -40,6 +41,11 @@ def _print_outcome(doc: dict[str, Any]) -> None:
         if report[key]:
             out.print(f"{label}: {', '.join(report[key])}")
     out.print(f"chunks written: {report['chunks_written']}; unchanged editions: {len(report['unchanged'])}")
+    for sid, pages in report.get("ocr_pages", {}).items():
+        out.print(f"{sid}: {len(pages)} pages read by OCR ({page_runs(pages)})")
+    for sid, items in report.get("left_out", {}).items():
+        why = "; ".join(f"p.{i['page']} {i['why']}" for i in items)
+        out.print(f"[yellow]{sid}: {len(items)} pages left out[/yellow] ({why})")
     if report["garbage_collected"]:
         out.print(f"removed {report['garbage_collected']} unreferenced points (left by an interrupted run)")
     for sid, why in report["failed"].items():

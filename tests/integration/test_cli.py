@@ -116,3 +116,25 @@ def test_search_needs_no_api_key_and_never_announces_itself_as_the_server(
     assert code == 0, out
     assert json.loads(out)["hits"][0]["citation"]["source_id"] == "law-1514a233a6"
     assert seen == [] and not server_file.exists()
+
+
+def test_ingest_names_the_pages_it_ocrd_and_left_out(tmp_path: Path) -> None:
+    """A scan whose text layer is only its page number: `RAG_OCR=off` names it as left out, and why; with OCR the
+    report says which pages were read by OCR. The outline keeps both."""
+    from ingestion.ocr import tessdata
+    from tests import pdf_gallery_manuals
+
+    pdf = pdf_gallery_manuals.scanned_page_with_number(tmp_path)
+    entry = {"id": "manual-dialysis", "title": "災害時透析マニュアル", "publisher": "ギャラリー", "edition": "2025",
+             "published": "2025-04-01", "status": "current", "source": pdf.name}  # fmt: skip
+    manifest = tmp_path / "manifest.yaml"
+    manifest.write_text(json.dumps({"editions": [entry]}, ensure_ascii=False), encoding="utf-8")
+    code, out = rag(tmp_path, manifest, "ingest", RAG_OCR="off")
+    assert code == 0, out
+    assert "manual-dialysis: 1 pages left out" in out and "p.2 a page image with no text layer" in out
+    code, shown = rag(tmp_path, manifest, "corpus", "show", "manual-dialysis", "--json")
+    assert json.loads(shown)["left_out"][0]["page"] == 2
+    if tessdata() is None:
+        return  # the OCR half needs Tesseract (scripts/setup.sh dev installs it; CI has it)
+    code, out = rag(tmp_path, manifest, "ingest", "--rebuild")
+    assert code == 0 and "manual-dialysis: 1 pages read by OCR (2)" in out, out
