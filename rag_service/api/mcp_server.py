@@ -13,7 +13,7 @@ import base64
 import json
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, HTTPException
 from mcp.server.mcpserver import Context, MCPServer
@@ -32,6 +32,7 @@ from rag_service.api.schemas import AnswerRequest, AnswerResponse, HitOut, Searc
 from rag_service.api.security import ApiKey, RateLimiter, bearer_or_header, find_key, retry_after
 from rag_service.api.state import ServiceState
 from rag_service.errors import RagError
+from rag_service.outline import edition_outline
 from rag_service.settings import Settings
 from rag_service.types import EditionStatus, Hit
 
@@ -151,6 +152,23 @@ def build_mcp(get_state: GetState, settings: Settings, gate: _Gate | None = None
         note = {"page_image": {"page": page.page, "pages": page.pages, "highlighted_boxes": page.boxes}}
         out.append(TextContent(type="text", text=json.dumps(note)))
         return out
+
+    @server.tool()
+    def guideline_outline(
+        ctx: Context,
+        source_id: Annotated[str, Field(description="An edition's source_id (from a hit's citation).")],
+    ) -> dict[str, Any]:
+        """What ingestion read from one edition: its sections with pages, and every recommendation (推奨) with its
+        own number, text, grade (strength, certainty, direction, as printed) and pages; pages OCR'd and left out."""
+        gate.check(ctx, "search")
+        state = get_state()
+        entry = state.retriever.catalog().entries.get(source_id) if state.index_ready() else None
+        if entry is None:
+            raise ToolError(f"no edition {source_id!r} in the index: search hits name their source_id")
+        try:
+            return edition_outline(state.retriever.store, entry)
+        except RagError as e:
+            raise ToolError(str(e)) from e
 
     if settings.llm_base_url or settings.llm_embedded:
 

@@ -88,7 +88,7 @@ def check_search_and_citation(got: dict[str, Any]) -> None:
 
 def test_http_lists_the_tools_and_returns_cited_hits(served: str) -> None:
     got = over_http(served, KEY, search_then_cite)
-    assert got["tools"] == {"search_guidelines", "get_citation", "answer_with_citations"}
+    assert got["tools"] == {"search_guidelines", "get_citation", "guideline_outline", "answer_with_citations"}
     check_search_and_citation(got)
 
 
@@ -138,7 +138,7 @@ def test_stdio_rag_mcp_opens_the_index_itself(law_index: tuple[Path, Path], tmp_
             return await search_then_cite(client)
 
     got = asyncio.run(go())
-    assert got["tools"] == {"search_guidelines", "get_citation"}  # no LLM configured: no answer tool
+    assert got["tools"] == {"search_guidelines", "get_citation", "guideline_outline"}  # no LLM: no answer tool
     check_search_and_citation(got)
 
 
@@ -161,13 +161,21 @@ def test_get_citation_of_a_pdf_passage_carries_the_highlighted_page(tmp_path: Pa
             "get_citation", {"chunk_id": (found.structured_content or {})["hits"][0]["chunk_id"]}
         )
 
+    async def outline(client: Client) -> CallToolResult:
+        return await client.call_tool("guideline_outline", {"source_id": "demo-htn-2025"})
+
     with serve_in_thread(create_app(settings)) as port:
         cited = over_http(f"http://127.0.0.1:{port}/mcp", None, cite)
         with RagClient(f"http://127.0.0.1:{port}") as rag:  # the typed client reaches the same chunk and page
             cited_id = json.loads(texts(cited)[0])["chunk_id"]
             same = rag.chunk(cited_id)
             png = rag.chunk_page(cited_id, dpi=72)
+        (tmp_path / "guidelines" / "demo_htn_2025.pdf").unlink()  # the outline is read from the index, not the PDF
+        shown = over_http(f"http://127.0.0.1:{port}/mcp", None, outline)
     assert same.chunk_id == cited_id and png[:8] == b"\x89PNG\r\n\x1a\n"
+    recs = (shown.structured_content or {})["recommendations"]
+    assert not shown.is_error and {r["cq"] for r in recs} >= {"CQ2-1", "CQ2-2"}
+    assert all(r["grade"]["strength"] in (1, 2) and r["page_start"] >= 1 for r in recs)
     assert not cited.is_error
     images = [c for c in cited.content if isinstance(c, ImageContent)]
     assert len(images) == 1 and base64.b64decode(images[0].data)[:8] == b"\x89PNG\r\n\x1a\n"
