@@ -6,6 +6,7 @@ is a slice of it and its page span follows from the section's page offsets.
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_right
 from collections.abc import Sequence
 
@@ -74,15 +75,32 @@ def _split_long(text: str, span: Span, max_chars: int) -> list[Span]:
     return [t for p in pieces if (t := _trimmed(text, *p))]
 
 
-def chunk_spans(text: str, max_chars: int, overlap_sentences: int) -> list[Span]:
-    """Pack sentences into chunks of at most `max_chars`, repeating up to `overlap_sentences` of the previous one."""
+def _cut_at(spans: list[Span], breaks: Sequence[int]) -> list[Span]:
+    """Sentence spans cut at every break offset inside them (a statement may start mid-line)."""
+    out: list[Span] = []
+    for a, b in spans:
+        cuts = [a, *sorted(x for x in set(breaks) if a < x < b), b]
+        out += [(x, y) for x, y in itertools.pairwise(cuts) if y > x]
+    return out
+
+
+def chunk_spans(text: str, max_chars: int, overlap_sentences: int, breaks: Sequence[int] = ()) -> list[Span]:
+    """Pack sentences into chunks of at most `max_chars`, repeating up to `overlap_sentences` of the previous one.
+
+    At a `breaks` offset (where a recommendation's statement starts or its grade line ends) a chunk always ends and
+    nothing is repeated into the next one: a chunk never starts with the previous statement's grade line."""
     pieces: list[Span] = []
     for span in split_sentences(text):
         pieces.extend([span] if span[1] - span[0] <= max_chars else _split_long(text, span, max_chars))
+    pieces = [p for s in _cut_at(pieces, breaks) if (p := _trimmed(text, *s))]
+    hard = set(breaks)
     chunks: list[Span] = []
     current: list[Span] = []
     for piece in pieces:
-        if current and piece[1] - current[0][0] > max_chars:
+        if current and any(current[-1][1] <= b <= piece[0] for b in hard):
+            chunks.append((current[0][0], current[-1][1]))
+            current = []
+        elif current and piece[1] - current[0][0] > max_chars:
             chunks.append((current[0][0], current[-1][1]))
             tail = current[-overlap_sentences:] if overlap_sentences else []
             # keep the overlap only while it leaves room for new text
@@ -113,8 +131,13 @@ def chunk_section(
     edition: Edition, edition_key: str, section: Section, max_chars: int, overlap_sentences: int
 ) -> list[Chunk]:
     chunks: list[Chunk] = []
-    for start, end in chunk_spans(section.text, max_chars, overlap_sentences):
+    spans = section.recommendation_spans
+    breaks = [x for a, b in spans for x in (a, b)]
+    if breaks and "。" not in section.text[: breaks[0]]:
+        breaks = breaks[1:]  # only the heading (and a label) before the first statement: they go with it
+    for start, end in chunk_spans(section.text, max_chars, overlap_sentences, breaks):
         p0, p1 = page_span(section, start, end)
+        held = tuple(r for r, (a, b) in zip(section.recommendations, spans, strict=True) if a < end and start < b)
         chunks.append(
             Chunk(
                 edition_key=edition_key,
@@ -124,7 +147,7 @@ def chunk_section(
                 section_path=section.path,
                 text=section.text[start:end],
                 unit_id=section.unit_id,
-                recommendations=section.recommendations,
+                recommendations=held,
             )
         )
     return chunks

@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ingestion.chunking import chunk_edition
 from ingestion.manifest import Manifest, ManifestEntry
+from ingestion.outline import build_outline
 from ingestion.plan import Plan, edition_key
 from ingestion.progress import ProgressSink
 from ingestion.sources import read_source
@@ -24,6 +26,7 @@ from rag_service.dense import Embedder
 from rag_service.errors import DiskFullError, SourceError
 from rag_service.index import index_meta
 from rag_service.ja_text import char_bigrams, tokenize
+from rag_service.outline import page_runs
 from rag_service.points import chunk_to_payload, index_text, metadata_payload
 from rag_service.settings import Settings
 from rag_service.sparse import average_length, document_vector
@@ -44,6 +47,7 @@ class PreparedEdition:
     tokens: list[list[str]]
     pages: int
     bigram_lengths: list[int] = field(default_factory=list)  # for the bigram leg's avgdl (bigrams are cheap to redo)
+    outline: dict[str, Any] = field(default_factory=dict)  # what was read from the source (`ingestion.outline`)
 
 
 @dataclass
@@ -56,6 +60,8 @@ class IngestReport:
     failed: dict[str, str] = field(default_factory=dict)
     garbage_collected: int = 0
     chunks_written: int = 0
+    ocr_pages: dict[str, list[int]] = field(default_factory=dict)  # per edition read: pages read by OCR
+    left_out: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per edition: [{page, why}] not indexed
 
     @property
     def changed(self) -> bool:
@@ -84,18 +90,19 @@ def prepare(
             progress.note(f"[red]FAILED[/red] {entry.id}: {e}")
             progress.advance("documents")
             continue
-        if doc.unusable_pages:  # indexed without them: the librarian learns which pages need OCR
-            pages = ", ".join(map(str, doc.unusable_pages))
-            progress.note(f"[yellow]{entry.id}: pages {pages} have a text layer that is not text (mis-encoded "
-                          "fonts): not indexed; OCR them to include them[/yellow]")  # fmt: skip
-            log.warning("%s: pages %s have an unusable text layer and are not indexed", entry.id, pages)
         chunks = chunk_edition(
             entry.to_edition(), key, doc.sections, settings.chunking.max_chars, settings.chunking.overlap_sentences
         )
         if doc.ocr_pages:  # a chunk that touches an OCR'd page says so in its citation
             ocr = set(doc.ocr_pages)
             chunks = [replace(c, ocr=True) if ocr & set(range(c.page_start, c.page_end + 1)) else c for c in chunks]
-            progress.note(f"{entry.id}: pages {', '.join(map(str, doc.ocr_pages))} read by OCR")
+            report.ocr_pages[entry.id] = list(doc.ocr_pages)
+            progress.note(f"{entry.id}: {len(doc.ocr_pages)} pages read by OCR ({page_runs(list(doc.ocr_pages))})")
+        if doc.left_out:  # indexed without them: the librarian learns which pages and why
+            report.left_out[entry.id] = [{"page": p, "why": why} for p, why in doc.left_out]
+            for p, why in doc.left_out:
+                progress.note(f"[yellow]{entry.id}: p.{p} left out: {why}[/yellow]")
+            log.warning("%s: %d pages left out: %s", entry.id, len(doc.left_out), dict(doc.left_out))
         if not chunks:
             report.failed[entry.id] = f"{manifest.source_path(entry)}: no text to index"
             progress.advance("documents")
@@ -103,7 +110,8 @@ def prepare(
         texts = [index_text(c) for c in chunks]
         tokens = [tokenize(t) for t in texts]
         bigram_lengths = [len(char_bigrams(t)) for t in texts]
-        prepared.append(PreparedEdition(entry, chash, key, chunks, tokens, doc.pages, bigram_lengths))
+        outline = build_outline(doc, chunks)
+        prepared.append(PreparedEdition(entry, chash, key, chunks, tokens, doc.pages, bigram_lengths, outline))
         progress.total("pages", doc.pages)
         progress.advance("pages", doc.pages)
         progress.total("chunks", len(chunks))
@@ -230,6 +238,7 @@ def apply_plan(
     for ed in prepared:
         check_free_space(settings, ed, embedder)
         _write_edition(store, ed, embedder, settings, progress)
+        store.write_outline(ed.edition_key, ed.outline)
         store.flush()
         old = catalog.entries.get(ed.entry.id)
         catalog = catalog.with_entry(catalog_entry(ed))

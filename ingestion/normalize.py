@@ -97,15 +97,26 @@ def join_wrapped_lines(s: str) -> str:
     return "\n".join(out)
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000-\uf8ff\ufff0-\ufffd\U000f0000-\U0010ffff]")
+
+
+def strip_control(s: str) -> str:
+    """Characters that are not text: C0/C1 controls (a check box extracts as U+0000), private-use code points (a
+    bullet drawn from a symbol font: U+F0D8) and the replacement/special block. Removed before the quality gate."""
+    return _CONTROL.sub("", s)
+
+
 def normalize_text(s: str) -> str:
     """Normalise extracted text for indexing and for queries (see the module docstring for every rule)."""
-    return SPACES_BETWEEN_JP.sub("", join_wrapped_lines(normalize_chars(s))).strip()
+    return SPACES_BETWEEN_JP.sub("", join_wrapped_lines(normalize_chars(strip_control(s)))).strip()
 
 
 # --- running headers, footers and page numbers -------------------------------------------------------------
 
+_DASHY = "-‐–—―ーｰ一~ "  # OCR reads a footer's dashes as ー or 一 (`ーー45 ーー`)
 _PAGE_NUMBER = re.compile(
-    r"^(?:[-‐–— ]*\d{1,4}[-‐–— ]*|\d{1,4}\s*/\s*\d{1,4}|(?:p|P|page|Page)\.?\s*\d{1,4}|\d{1,4}\s*頁|\(\d{1,4}\))$"
+    rf"^(?:[{_DASHY}]*\d{{1,4}}[{_DASHY}]*|\d{{1,4}}\s*/\s*\d{{1,4}}|(?:p|P|page|Page)\.?\s*\d{{1,4}}|\d{{1,4}}\s*頁"
+    r"|\(\d{1,4}\))$"
 )
 _EDGE = 1  # lines counted as running-line candidates on each end of a page (labels repeat just inside them)
 _STRIP_MAX = 3  # lines at most removed from each end of a page
@@ -120,10 +131,22 @@ def _is_page_number(line: str) -> bool:
     return bool(_PAGE_NUMBER.match(normalize_chars(line).strip()))
 
 
+def _cell_keys(line: str) -> set[str]:
+    """A line's key, and its cells' keys when it is a row (`0100 各施設の役割と対応 | …マニュアル(2025.09.09 版)`: a
+    running header whose left half changes with the chapter and whose right half repeats)."""
+    keys = {_line_key(line)}
+    if TABLE_SEP in line:
+        keys |= {k for cell in line.split(TABLE_SEP) if len(k := _line_key(cell)) >= _MIN_CELL_KEY}
+    return {k for k in keys if len(k) >= 2}
+
+
+_MIN_CELL_KEY = 6
+
+
 def _edge_keys(text: str) -> set[tuple[str, str]]:
     lines = [ln for ln in text.split("\n") if ln.strip()]
-    keys = {("top", _line_key(ln)) for ln in lines[:_EDGE]} | {("bottom", _line_key(ln)) for ln in lines[-_EDGE:]}
-    return {k for k in keys if len(k[1]) >= 2}
+    top = {("top", k) for ln in lines[:_EDGE] for k in _cell_keys(ln)}
+    return top | {("bottom", k) for ln in lines[-_EDGE:] for k in _cell_keys(ln)}
 
 
 def _running_keys(pages: list[PageText]) -> set[str]:
@@ -137,7 +160,7 @@ def _strip_edges(text: str, running: set[str]) -> str:
     lines = text.split("\n")
 
     def drop(line: str) -> bool:
-        return not line.strip() or _is_page_number(line) or _line_key(line) in running
+        return not line.strip() or _is_page_number(line) or bool(_cell_keys(line) & running)
 
     start, end, dropped = 0, len(lines), 0
     while start < end and drop(lines[start]) and dropped < _STRIP_MAX:

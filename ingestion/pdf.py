@@ -32,7 +32,7 @@ from ingestion.pdf_layout import (
     rows_of,
 )
 from ingestion.structure import parse_heading
-from ingestion.text_quality import page_quality
+from ingestion.text_quality import PageQuality, page_quality
 from rag_service.errors import PdfExtractionError
 from rag_service.types import PageText
 
@@ -136,9 +136,13 @@ class ExtractedPdf:
     unusable_pages: tuple[int, ...]  # text layer present but not text (mis-encoded fonts): not indexed
     empty_pages: tuple[int, ...]  # no text at all (image-only or blank)
     ocr_pages: tuple[int, ...] = ()  # read by OCR (their chunks' citations say so)
+    left_out: tuple[tuple[int, str], ...] = ()  # (page, why) for every page with content that is not indexed
+    quality: tuple[PageQuality, ...] = ()  # each page's text-quality score, as the gate judged it
 
 
-def assess_pages(path: Path, raw: list[PageText], ocr_pages: tuple[int, ...] = ()) -> ExtractedPdf:
+def assess_pages(
+    path: Path, raw: list[PageText], ocr_pages: tuple[int, ...] = (), left_out: dict[int, str] | None = None
+) -> ExtractedPdf:
     """Keep the pages whose text is text (`ingestion.text_quality`), blank the others, normalise; raise when no page
     is usable. Pure: `extract_pdf` is its I/O shell (and has already OCR'd what it could)."""
     quality = [page_quality(p.page, p.text) for p in raw]
@@ -154,28 +158,53 @@ def assess_pages(path: Path, raw: list[PageText], ocr_pages: tuple[int, ...] = (
             )
         if not any(p.text.strip() for p in raw):
             raise PdfExtractionError(f"{path} has no text layer (image-only): {hint}")
+    why = dict(left_out or {})
+    for n in unusable:
+        why.setdefault(n, "its text layer is not text (mis-encoded fonts)" + (": OCR gave no readable text either"
+                                                                               if n in ocr_pages else ""))  # fmt: skip
     kept = [p if p.page not in unusable else PageText(page=p.page, text="") for p in raw]
     pages = [PageText(page=p.page, text=normalize_text(p.text)) for p in strip_running_lines(kept)]
-    return ExtractedPdf(pages, unusable, empty, tuple(p for p in ocr_pages if p not in unusable))
+    return ExtractedPdf(
+        pages, unusable, empty, tuple(p for p in ocr_pages if p not in unusable), tuple(sorted(why.items())),
+        tuple(quality),
+    )  # fmt: skip
 
 
-def _needs_ocr(raw: list[PageText]) -> list[int]:
-    """Pages to OCR: those whose text layer is not text, and those with no text at all (image-only) — unless no
-    page has text, a blank page among text pages being usually just blank."""
+_IMAGE_COVER = 0.5  # a page whose images cover this share of it is a scan when its text layer holds (almost) nothing
+
+
+def _image_cover(page: pymupdf.Page) -> float:
+    area = abs(page.rect) or 1.0
+    covered = sum(abs(pymupdf.Rect(info["bbox"]) & page.rect) for info in page.get_image_info())
+    return min(covered / area, 1.0)
+
+
+def _needs_ocr(raw: list[PageText], cover: dict[int, float]) -> dict[int, str]:
+    """Pages to OCR, each with what it lacks: a text layer that is not text; a page covered by an image whose text
+    layer is only a page number or a few characters (a scan with a page number printed on it); and, in a document
+    where no page has text, or some page's layer is broken, the pages with none."""
     quality = [page_quality(p.page, p.text) for p in raw]
-    bad = [q.page for q in quality if not q.empty and not q.usable]
+    todo = {q.page: "its text layer is not text (mis-encoded fonts)" for q in quality if not q.empty and not q.usable}
+    for q in quality:
+        if q.empty and cover.get(q.page, 0.0) >= _IMAGE_COVER:
+            todo.setdefault(q.page, "a page image with no text layer (a scan)")
     blank = [p.page for p in raw if not p.text.strip()]
-    return bad + (blank if len(blank) == len(raw) or bad else [])
+    if len(blank) == len(raw) or any(not q.empty and not q.usable for q in quality):
+        for n in blank:
+            todo.setdefault(n, "no text layer")
+    return dict(sorted(todo.items()))
 
 
 def extract_pdf(path: Path, ocr: bool = True) -> ExtractedPdf:
     """Normalised text of every page, 1-based, running lines removed, and which pages had no usable text.
 
-    Pages whose text layer is not text, or that have none, are OCR'd when Tesseract is installed (and `ocr`).
+    Pages whose text layer is not text, image-covered pages with (almost) none, and pages with none in a document
+    that needs OCR are OCR'd when Tesseract is installed (and `ocr`); the others are named in `left_out` with why.
     Raises `PdfExtractionError` for a missing, corrupt, encrypted or empty PDF, and for one with no usable page.
     """
     raw = extract_raw_pages(path)
-    todo = _needs_ocr(raw)
+    cover = _image_covers(path, raw)
+    todo = _needs_ocr(raw, cover)
     folder = tessdata() if ocr and todo else None
     done: list[int] = []
     if folder is not None:
@@ -190,7 +219,26 @@ def extract_pdf(path: Path, ocr: bool = True) -> ExtractedPdf:
             raise PdfExtractionError(f"{path}: OCR failed on page {len(done) + 1} ({exc}): {INSTALL_HINT}") from exc
         finally:
             doc.close()
-    return assess_pages(path, raw, tuple(done))
+    off = "OCR is off (RAG_OCR=off)" if not ocr else f"OCR is not installed ({INSTALL_HINT})"
+    blank = {p.page for p in raw if not p.text.strip()}
+    left_out = {  # a blank page with no image on it is not content left out
+        n: f"{why}: {off}"
+        for n, why in todo.items()
+        if n not in done and (n not in blank or cover.get(n, 0.0) >= _IMAGE_COVER)
+    }
+    return assess_pages(path, raw, tuple(done), left_out)
+
+
+def _image_covers(path: Path, raw: list[PageText]) -> dict[int, float]:
+    """How much of each nearly text-less page its images cover (only those pages are looked at)."""
+    thin = [p.page for p in raw if page_quality(p.page, p.text).empty]
+    if not thin:
+        return {}
+    doc = _open(path)
+    try:
+        return {n: _image_cover(doc[n - 1]) for n in thin}
+    finally:
+        doc.close()
 
 
 def _vertical(page: pymupdf.Page) -> bool:

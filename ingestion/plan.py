@@ -11,7 +11,9 @@ from rag_service.catalog import Catalog, CatalogEntry
 from rag_service.types import Edition
 
 # Bump when extraction, normalisation, structure or chunking change what a source turns into.
-PIPELINE_REVISION = 3  # 2: font-size headings; 3: two columns, table rows, recommendation tables, GPS, nesting
+# 2: font-size headings; 3: two columns, table rows, recommendation tables, GPS, nesting; 4: one recommendation per
+# statement with its own grade, pages and direction, chunks cut at statements, outlines kept, text hygiene
+PIPELINE_REVISION = 4
 
 
 def pipeline_fingerprint(max_chars: int, overlap_sentences: int, tokenizer: str, k1: float, b: float) -> str:

@@ -1,137 +1,223 @@
-"""Pure: the recommendations of a section's normalised text, one per statement, each with its own grade.
+"""Pure: the recommendations of a section's normalised text: one per statement, each with the grade printed for it.
 
-Formats recognised:
+How a CQ is read (the grade lines come from the readers in `ingestion.grade_readers`):
 
-- a statement after ``推奨`` / ``推奨文`` / ``推奨1`` / ``【推奨2】`` (several per CQ), bounded to the statement (up to
-  a blank line or the next part, at most 400 characters), with its grade line;
-- Minds 2014/2017/2020: ``推奨の強さ 1/2`` and ``エビデンスの強さ/確実性 A–D``, combined as ``1C``, ``(2B)``,
-  ``推奨度・エビデンス総体の総括：1C``, ``【推奨度 2, エビデンスの確実性 C】``, ``推奨グレード 1B``;
-- JCS/JHFS: ``推奨クラス I / IIa / IIb / III`` with ``エビデンスレベル A–C``;
-- GRADE wording: 強い推奨 / 弱い推奨 / 条件付き推奨, 確実性 高 / 中 / 低 / 非常に低 (→ A–D);
-- Japanese Society of Hypertension: a ``Good Practice Statement`` (``GPS``, ``グッドプラクティスステートメント``),
-  flagged `good_practice`, which has no strength or certainty by definition;
-- recommendation tables: rows ``cell | cell | cell`` under a header naming a statement column (推奨, 推奨文) and
-  grade columns (推奨クラス, 推奨の強さ, エビデンスレベル, エビデンスの確実性 …): one recommendation per row.
+- a grade printed after its statement (Minds, GRADE wording, JCS lines) closes the statement it follows: the
+  numbered item (`1.` … `10.`, `(3)`) or labelled statement (`推奨`, `推奨2`, `【推奨3】`) that runs up to it, or, with
+  no marker, the paragraph just before it; a wrapped grade line, or one across a page break, is read as one;
+- a numbered item with no grade line of its own, between graded ones, is a statement whose grade is left empty
+  (`note` says so): a grade is never borrowed from a neighbour;
+- text before the first statement (`推奨：… 推奨グレードは原疾患別に記載する。`) is a preamble, not a statement;
+- a grade with no statement before it grades the statement that follows it (formats that print the grade first);
+- `Good Practice Statement` / `GPS` marks the statement beside it (before, after or after `GPS:`), with no grade;
+- a CQ with no printed grade gives its labelled statement (`推奨：…`) or numbered statements ungraded, and a CQ
+  answered by 解説 alone gives none;
+- recommendation tables (rows ``cell | cell`` under a header naming a statement column and grade columns) give
+  one recommendation per row, in any section.
+
+Every recommendation comes with its [start, end) span in the section text (statement and grade line), from which
+its pages follow, and by which a chunk knows which statements it holds.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 
-from ingestion.normalize import TABLE_SEP, normalize_text
-from rag_service.types import Recommendation
+from ingestion.grade_readers import GradeHit, direction_of, find_grades, join_open_brackets
+from ingestion.normalize import TABLE_SEP
+from rag_service.ja_text import SPACES_BETWEEN_JP
+from rag_service.types import Direction, Grade, Recommendation
 
 CQ_MARKER = r"(?:CQ|BQ|FQ|FRQ)\s*\d+(?:-\d+)*"  # a clinical question's label (the structure step's CQ heading too)
 _CQ_LABEL = re.compile(f"^({CQ_MARKER})")
-GPS = r"Good\s*Practice\s*Statements?|グッドプラクティス・?ステートメント|(?<![A-Za-z])GPS(?![A-Za-z])"
-_GPS = re.compile(GPS, re.I)
+MAX_STATEMENT = 600  # characters: a longer "statement" is a paragraph a grade was not printed for
 
-_LABELS = r"推奨文|推奨の強さ|推奨度|強い推奨|弱い推奨|エビデンスの(?:確実性|強さ|レベル)|エビデンスレベル|解説"
-_REC_TEXT = re.compile(rf"(?:^|\n)(?:推奨文|推奨)\s*(?::\s*|\n)(.+?)(?=\n(?:{_LABELS})|\Z)", re.S)
-_STRENGTH_NUM = re.compile(r"(?:推奨の強さ|推奨度)\s*:?\s*([12])")
-_STRENGTH_WORD = re.compile(r"(?:推奨の強さ|推奨度)\s*:?\s*(強い|弱い)|(強い|弱い)推奨")
-_CERTAINTY = re.compile(r"エビデンスの(?:確実性|強さ)|エビデンスレベル")
-_GRADE = re.compile(r"\s*(?:\([^)]*\))?\s*:?\s*([A-D])(?![A-Za-z])")
-# Minds style: 推奨度・エビデンス総体の総括: 1C, 【推奨度 2, エビデンスの確実性 C】, 推奨グレード 1B, (1A)
-_COMBINED = re.compile(
-    r"(?:推奨度|推奨の強さ|推奨グレード|総括|グレード)[^\n0-9]{0,24}?[:\s(]*([12])\s*([A-D])(?![A-Za-z])"
+Span = tuple[int, int]
+Found = tuple[Recommendation, Span]
+
+_NUMBERED = re.compile(r"^[ \t]*(?:(\d{1,2})\.(?!\d)|\((\d{1,2})\)|(\d{1,2})\)(?!\d))[ \t]*(?=\S)", re.M)
+_LABELLED = re.compile(
+    r"^[ \t]*[【\[]?推奨(?:文)?[ \t]*(\d{1,2}(?:-\d+)*)?[ \t]*[】\]]?[ \t]*(?::|$|(?=\d{1,2}\.))", re.M
 )
-_GRADE_ONLY = re.compile(r"[(【\[]\s*([12])([A-D])\s*[)】\]]")
-# GRADE wording: 強い推奨 / 弱い推奨 / 条件付き推奨; 確実性 高 / 中 / 低 / 非常に低
-_GRADE_WORD = re.compile(r"(強い|弱い|条件付き(?:の)?)推奨|(?:強く|弱く)推奨する|提案する")
-_CERTAINTY_WORD = re.compile(r"(?:エビデンスの)?確実性\s*[:(]?\s*(非常に低|高|中|低)")
-_WORD_GRADE = {"高": "A", "中": "B", "低": "C", "非常に低": "D"}
-_MAX_REC_TEXT = 400
-_PARTS = r"背景|目的|解説|要約|エビデンス|推奨の強さ|推奨度|強い推奨|弱い推奨|条件付き推奨"
-_REC_END = re.compile(rf"\n\s*\n|\n(?:{_PARTS}|\(|（|【|{GPS})", re.I)
-_REC_START = re.compile(
-    rf"(?:^|\n)[【\[]?(?:推奨(?:文)?\s*(?:\d+(?:-\d+)*|[①-⑳])?[】\]]?\s*(?::|\n)"
-    rf"|(?:{GPS})\s*(?:\d+(?:-\d+)*)?[】\]]?\s*(?::|\n|\s))",
-    re.I,
+_PART = re.compile(
+    r"^[ \t]*[【\[]?(?:解説|背景|目的|背景・目的|要約|エビデンスの要約|推奨の根拠|根拠|文献|参考文献|付記|注)"
+    r"[ \t]*[】\]]?[ \t]*(?::|$)",
+    re.M,
 )
-_REC_CLASS = re.compile(r"(?:推奨)?クラス\s*:?\s*(IIa|IIb|III|II|I)(?![a-zA-Z])")
-_LEVEL = re.compile(r"(?:エビデンス)?レベル\s*:?\s*([A-C])(?![A-Za-z])")
-_COMMENTARY = re.compile(r"\n(?:解説|背景|目的|要約)")
+_BLANK = re.compile(r"\n[ \t]*\n")
 
 
-def _strength(text: str) -> int | None:
-    if m := _COMBINED.search(text) or _GRADE_ONLY.search(text):
-        return int(m[1])
-    if m := _STRENGTH_NUM.search(text):
-        return int(m[1])
-    if m := _STRENGTH_WORD.search(text):
-        return 1 if (m[1] or m[2]) == "強い" else 2
-    if m := _GRADE_WORD.search(text):
-        word = m.group(0)
-        return 1 if word.startswith(("強い", "強く")) else 2
-    return None
+@dataclass(frozen=True, slots=True)
+class _Marker:
+    start: int  # where the marker begins
+    end: int  # where the statement after it begins
+    kind: str  # "numbered" | "labelled" | "part" | "blank"
+    number: int | None = None
 
 
-def _certainty(text: str) -> str | None:
-    if m := _COMBINED.search(text) or _GRADE_ONLY.search(text):
-        return m[2]
-    for m in _CERTAINTY.finditer(text):
-        if g := _GRADE.match(text, m.end()):
-            return g[1]
-    if m := _CERTAINTY_WORD.search(text):
-        return _WORD_GRADE[m[1]]
-    return None
+def _markers(text: str, lo: int) -> list[_Marker]:
+    found = [_Marker(m.start(), m.end(), "numbered", int(m[1] or m[2] or m[3])) for m in _NUMBERED.finditer(text)]
+    for m in _LABELLED.finditer(text):
+        number = int(m[1].split("-")[-1]) if m[1] else None
+        found.append(_Marker(m.start(), m.end(), "labelled", number))
+    found += [_Marker(m.start(), m.end(), "part") for m in _PART.finditer(text)]
+    found += [_Marker(m.start(), m.end(), "blank") for m in _BLANK.finditer(text)]
+    return sorted((mk for mk in found if mk.start >= lo), key=lambda mk: (mk.start, mk.kind != "labelled"))
 
 
-def _bounded(statement: str) -> str:
-    """The recommendation statement, not the section: up to a blank line or the next part, at most 400 chars."""
-    cut = _REC_END.search(statement)
-    head = statement[: cut.start()] if cut else statement
-    return head.strip()[:_MAX_REC_TEXT]
+def _clean(statement: str) -> str:
+    """One line: wrapped lines joined (no space between Japanese), spaces collapsed."""
+    lines = [ln.strip() for ln in statement.split("\n") if ln.strip()]
+    joined = ""
+    for ln in lines:
+        joined = f"{joined} {ln}" if joined and joined[-1].isascii() and ln[0].isascii() else joined + ln
+    return SPACES_BETWEEN_JP.sub("", re.sub(r"[ \t]+", " ", joined)).strip()
 
 
-def _statement(text: str) -> str | None:
-    rec = _REC_TEXT.search(text) or _REC_START.search(text)
-    if rec is None:
-        return None
-    body = normalize_text(rec[1] if rec.re is _REC_TEXT else text[rec.end() :])
-    if _COMMENTARY.match("\n" + body):
-        return None  # a marker with no statement after it (a GPS line below the statement it marks)
-    return _bounded(body) or None
+def _after_grade(text: str, hit: GradeHit) -> str:
+    """`。` when the grade closed the statement's own line (`…を推奨する（1C）。`): it belongs to the statement."""
+    return "。" if text[hit.end : hit.end + 1] == "。" and not text[:hit.start].endswith("。") else ""
 
 
-def _one_recommendation(cq: str | None, text: str) -> Recommendation | None:
-    rec_text = _statement(text)
-    cut = _COMMENTARY.search(text)
-    if _GPS.search(text[: cut.start()] if cut else text):  # a GPS has no grade by definition
-        return Recommendation(cq=cq, text=rec_text, good_practice=True)
-    rec_class = m[1] if (m := _REC_CLASS.search(text)) else None
-    certainty = _certainty(text) or (m[1] if rec_class and (m := _LEVEL.search(text)) else None)
-    strength = _strength(text)
-    if rec_text is None and strength is None and certainty is None and rec_class is None:
-        return None
-    return Recommendation(cq=cq, text=rec_text, strength=strength, certainty=certainty, rec_class=rec_class)
+def _recommendation(cq: str | None, text: str, grade: Grade, reader: str | None, number: int | None,
+                    note: str | None = None) -> Recommendation:  # fmt: skip
+    if grade.direction is None and not grade.good_practice and text:
+        grade = replace(grade, direction=direction_of(text))
+    return Recommendation(cq=cq, text=text or None, grade=grade, number=number, reader=reader, note=note)
 
 
-def _statement_slices(text: str) -> list[str]:
-    """The text split at each statement's start (推奨1, 推奨2, GPS …); a part without a statement of its own (a
-    `Good Practice Statement` line after the statement it marks) stays with the part before it."""
-    starts = [m.start() for m in _REC_START.finditer(text)]
-    if len(starts) <= 1:
-        return [text]
-    slices: list[str] = []
-    for a, b in zip(starts, [*starts[1:], len(text)], strict=True):
-        if slices and _statement(text[a:b]) is None:
-            slices[-1] += text[a:b]
+@dataclass
+class _Cq:
+    """The state of one CQ's reading: its text, body start, markers and what has been read."""
+
+    cq: str | None
+    text: str
+    markers: list[_Marker]
+    found: list[tuple[int, Found]]  # (sort key, recommendation)
+
+    def between(self, lo: int, hi: int, *kinds: str) -> list[_Marker]:
+        return [m for m in self.markers if lo <= m.start < hi and m.kind in kinds]
+
+    def add(self, start: int, end: int, rec: Recommendation) -> None:
+        self.found.append((start, (rec, (start, end))))
+
+
+def _statement_before(st: _Cq, lo: int, hit: GradeHit) -> tuple[int, int, int | None, list[_Marker]]:
+    """Where the statement a grade closes begins (its marker, then its text), its number, and earlier numbered items
+    left without a grade."""
+    numbered = st.between(lo, hit.start, "numbered")
+    if numbered:
+        return numbered[-1].start, numbered[-1].end, numbered[-1].number, numbered[:-1]
+    start = marker = lo
+    for mk in st.between(lo, hit.start, "labelled", "part", "blank"):
+        start, marker = mk.end, (mk.start if mk.kind == "labelled" else mk.end)
+    labelled = [m for m in st.between(lo, hit.start, "labelled") if m.end <= start]
+    return marker, start, labelled[-1].number if labelled else None, []
+
+
+def _statement_after(st: _Cq, hit: GradeHit, limit: int) -> tuple[int, int]:
+    """The statement a grade printed first (or a GPS line) marks: from after it to the next marker or grade."""
+    nxt = [m.start for m in st.markers if hit.end < m.start < limit and m.kind != "labelled"]
+    end = min([*nxt, limit])
+    body = st.text[hit.end : end]
+    colon = re.match(r"\s*:\s*", body)
+    start = hit.end + (colon.end() if colon else 0)
+    return start, end
+
+
+def _ungraded(st: _Cq, items: list[_Marker], limit: int, note: str) -> None:
+    if not items:
+        return
+    for mk, nxt in zip(items, [*items[1:], None], strict=True):
+        end = nxt.start if nxt else limit
+        text = _clean(st.text[mk.end : end])
+        if text and len(text) <= MAX_STATEMENT:
+            st.add(mk.start, end, _recommendation(st.cq, text, Grade(), None, mk.number, note))
+
+
+def _read_graded(st: _Cq, hits: list[GradeHit], body: int) -> None:
+    lo = body
+    for i, hit in enumerate(hits):
+        limit = hits[i + 1].start if i + 1 < len(hits) else len(st.text)
+        marker, start, number, skipped = _statement_before(st, lo, hit)
+        _ungraded(st, skipped, hit.start, "no grade is printed after it")
+        statement = _clean(st.text[start : hit.start])
+        forward = not statement or hit.position == "label"
+        if forward and hit.position == "label" and statement and not st.between(lo, hit.start, "part"):
+            forward = False  # `statement` then `Good Practice Statement` under it
+        if forward:
+            a, b = _statement_after(st, hit, limit)
+            statement = _clean(st.text[a:b])
+            number = next((m.number for m in st.between(lo, hit.start, "labelled")), number)
+            span = (hit.start, b)
         else:
-            slices.append(text[a:b])
-    return slices
+            statement += _after_grade(st.text, hit) if not statement.endswith("。") else ""
+            span = (marker, hit.end)
+        if statement and len(statement) <= MAX_STATEMENT:
+            st.add(span[0], span[1], _recommendation(st.cq, statement, hit.grade, hit.reader, number))
+        lo = max(span[1], hit.end)
+    _trailing_items(st, lo)
 
 
-def parse_recommendations(path: tuple[str, ...], text: str) -> tuple[Recommendation, ...]:
-    """The recommendations of a section: the rows of its recommendation tables (any section), else, in a CQ
-    section, one per statement (推奨1, 推奨2 … each with its own grade), or () when there are none."""
-    cq = next((re.sub(r"\s+", "", m[1]) for label in reversed(path) if (m := _CQ_LABEL.match(label))), None)
+def _trailing_items(st: _Cq, lo: int) -> None:
+    """Numbered items that go on counting after the last graded statement, before the commentary: statements whose
+    grade is not printed (or not read); they are shown without one."""
+    last = max((rec.number or 0 for _, (rec, _) in st.found), default=0)
+    stop = min([m.start for m in st.markers if m.start >= lo and m.kind in ("part", "blank")] + [len(st.text)])
+    items = [m for m in st.between(lo, stop, "numbered")]
+    run: list[_Marker] = []
+    for mk in items:
+        if mk.number != last + 1 + len(run):
+            break
+        run.append(mk)
+    _ungraded(st, run, stop, "no grade is printed after it")
+
+
+def _read_ungraded(st: _Cq, body: int) -> None:
+    """A CQ with no printed grade: its labelled statement, or the numbered statements under the label."""
+    labels = st.between(body, len(st.text), "labelled")
+    if not labels:
+        return
+    label = labels[0]
+    stop = min([m.start for m in st.markers if m.start > label.end and m.kind in ("part", "labelled")]
+               + [len(st.text)])  # fmt: skip
+    items = st.between(label.end, stop, "numbered")
+    if items:
+        _ungraded(st, items, stop, "no grade is printed for it")
+        return
+    blank = [m.start for m in st.markers if label.end < m.start < stop and m.kind == "blank"]
+    end = min([*blank, stop])
+    text = _clean(st.text[label.end : end])
+    if text and len(text) <= MAX_STATEMENT:
+        st.add(label.start, end, _recommendation(st.cq, text, Grade(), None, label.number, "no grade is printed"))
+
+
+def cq_recommendations(cq: str | None, text: str) -> list[Found]:
+    """The statements of one CQ section's text (its first line is the heading), each with its span."""
+    joined = join_open_brackets(text)
+    body = joined.find("\n") + 1 if "\n" in joined else len(joined)
+    st = _Cq(cq, joined, _markers(joined, body), [])
+    hits = [h for h in find_grades(joined) if h.start >= body]
+    if hits:
+        _read_graded(st, hits, body)
+    else:
+        _read_ungraded(st, body)
+    return [found for _, found in sorted(st.found, key=lambda t: t[0])]
+
+
+def cq_label(path: tuple[str, ...]) -> str | None:
+    """The CQ a section path is in (`CQ3-2`), or None."""
+    return next((re.sub(r"\s+", "", m[1]) for label in reversed(path) if (m := _CQ_LABEL.match(label))), None)
+
+
+def parse_recommendations(path: tuple[str, ...], text: str) -> list[Found]:
+    """The recommendations of a section with their spans: the rows of its recommendation tables (any section),
+    else, in a CQ section, one per statement; [] when there are none."""
+    cq = cq_label(path)
     if rows := table_recommendations(cq, text):
         return rows
-    if cq is None:
-        return ()
-    return tuple(r for part in _statement_slices(text) if (r := _one_recommendation(cq, part)) is not None)
+    return cq_recommendations(cq, text) if cq is not None else []
 
 
 # --- recommendation tables ------------------------------------------------------------------------------------
@@ -142,6 +228,8 @@ _CERTAINTY_HEAD = re.compile(r"エビデンス|確実性|レベル|Level|LOE", r
 _STRENGTH_HEAD = re.compile(r"強さ|推奨度|グレード|Grade|COR", re.I)
 _CLASS_CELL = re.compile(r"^(IIa|IIb|III|II|I)(?![a-zA-Z])")
 _COMBINED_CELL = re.compile(r"^([12])\s*([A-D])$")
+_GPS_CELL = re.compile(r"Good\s*Practice\s*Statements?|グッドプラクティス・?ステートメント|^GPS$", re.I)
+_WORD_GRADE = {"高": "A", "中": "B", "低": "C", "非常に低": "D"}
 _MAX_CONTINUATION = 4  # lines a wrapped statement cell may run on below its row
 
 
@@ -162,16 +250,13 @@ def _columns(header: list[str]) -> dict[str, int] | None:
     return cols if "text" in cols and len(cols) > 1 else None
 
 
-def _row_recommendation(cq: str | None, cells: list[str], cols: dict[str, int]) -> Recommendation | None:
+def _row_grade(cells: list[str], cols: dict[str, int]) -> Grade:
     def cell(key: str) -> str:
         return cells[cols[key]].strip() if key in cols and cols[key] < len(cells) else ""
 
-    text = cell("text")
-    if not text:
-        return None
     grades = " ".join(cell(k) for k in ("rec_class", "strength", "certainty", "combined"))
-    if _GPS.search(grades) or _GPS.fullmatch(text):
-        return Recommendation(cq=cq, text=text[:_MAX_REC_TEXT], good_practice=True)
+    if any(_GPS_CELL.search(cell(k)) for k in ("rec_class", "strength", "certainty", "combined")):
+        return Grade(good_practice=True, printed=grades.strip() or None)
     rec_class = m[1] if (m := _CLASS_CELL.match(cell("rec_class"))) else None
     strength = int(m[1]) if (m := re.match(r"^([12])(?![0-9])", cell("strength"))) else None
     if strength is None and (word := re.match(r"^(強い|弱い|条件付き)", cell("strength"))):
@@ -181,38 +266,61 @@ def _row_recommendation(cq: str | None, cells: list[str], cols: dict[str, int]) 
         certainty = _WORD_GRADE[m[1]]
     if m := _COMBINED_CELL.match(cell("combined")) or _COMBINED_CELL.match(cell("strength")):
         strength, certainty = int(m[1]), m[2]
-    return Recommendation(cq=cq, text=text[:_MAX_REC_TEXT], strength=strength, certainty=certainty, rec_class=rec_class)
+    direction = Direction.AGAINST if rec_class == "III" else direction_of(cell("text"))
+    if direction is None and rec_class:
+        direction = Direction.FOR
+    return Grade(strength=strength, certainty=certainty, rec_class=rec_class, direction=direction,
+                 printed=" ".join(grades.split()) or None)  # fmt: skip
 
 
-def table_recommendations(cq: str | None, text: str) -> tuple[Recommendation, ...]:
+@dataclass
+class _Row:
+    cells: list[str]
+    start: int
+    end: int
+
+
+def _row_recommendation(cq: str | None, row: _Row, cols: dict[str, int]) -> Found | None:
+    i = cols["text"]
+    text = row.cells[i].strip() if i < len(row.cells) else ""
+    if not text or len(text) > MAX_STATEMENT:
+        return None
+    rec = Recommendation(cq=cq, text=text, grade=_row_grade(row.cells, cols), reader="table")
+    return rec, (row.start, row.end)
+
+
+def table_recommendations(cq: str | None, text: str) -> list[Found]:
     """One recommendation per data row of each recommendation table in `text` (rows joined by `` | ``). A statement
     cell that wraps goes on, without cells, on the lines below its row until it ends with 。."""
-    rows: list[list[str]] = []
+    rows: list[_Row] = []
     cols: dict[str, int] | None = None
-    out: list[Recommendation] = []
+    out: list[Found] = []
     pending = 0  # continuation lines still allowed for the last row's statement
+    pos = 0
     for line in [*text.split("\n"), ""]:
+        start, pos = pos, pos + len(line) + 1
         if TABLE_SEP in line:
             cells = [c.strip() for c in line.split(TABLE_SEP.strip())]
             if (header := _columns(cells)) is not None:
                 out += _close(cq, rows, cols)
                 rows, cols = [], header
             elif cols is not None:
-                rows.append(cells)
+                rows.append(_Row(cells, start, start + len(line)))
                 pending = _MAX_CONTINUATION
             continue
         if cols is not None and rows and pending and line.strip():
             i = cols["text"]
-            if i < len(rows[-1]) and not rows[-1][i].endswith("。"):
-                rows[-1][i] += line.strip()
+            if i < len(rows[-1].cells) and not rows[-1].cells[i].endswith("。"):
+                rows[-1].cells[i] += line.strip()
+                rows[-1].end = start + len(line)
                 pending -= 1
                 continue
         out += _close(cq, rows, cols)
         rows, cols, pending = [], None, 0
-    return tuple(out)
+    return out
 
 
-def _close(cq: str | None, rows: list[list[str]], cols: dict[str, int] | None) -> list[Recommendation]:
+def _close(cq: str | None, rows: list[_Row], cols: dict[str, int] | None) -> list[Found]:
     if cols is None:
         return []
-    return [r for cells in rows if (r := _row_recommendation(cq, cells, cols)) is not None]
+    return [r for row in rows if (r := _row_recommendation(cq, row, cols)) is not None]

@@ -9,6 +9,7 @@ from pathlib import Path
 from ingestion.normalize import normalize_text
 from ingestion.pdf import extract_pdf
 from ingestion.structure import split_sections, split_text_sections
+from ingestion.text_quality import PageQuality
 from rag_service.errors import SourceError
 from rag_service.types import Section
 
@@ -20,6 +21,8 @@ class SourceDocument:
     unusable_pages: tuple[int, ...] = ()  # a text layer that is not text (not indexed; needs OCR)
     empty_pages: tuple[int, ...] = ()  # no text (image-only or blank)
     ocr_pages: tuple[int, ...] = ()  # read by OCR
+    left_out: tuple[tuple[int, str], ...] = ()  # (page, why) for pages with content that is not indexed
+    quality: tuple[PageQuality, ...] = ()  # each page's text-quality score (PDFs)
 
 
 def _jsonl_sections(path: Path) -> list[Section]:
@@ -51,7 +54,9 @@ def read_source(path: Path, ocr: bool = True) -> SourceDocument:
     if suffix == ".pdf":
         pdf = extract_pdf(path, ocr=ocr)
         pdf_sections = tuple(split_sections(pdf.pages))
-        return SourceDocument(pdf_sections, len(pdf.pages), pdf.unusable_pages, pdf.empty_pages, pdf.ocr_pages)
+        return SourceDocument(
+            pdf_sections, len(pdf.pages), pdf.unusable_pages, pdf.empty_pages, pdf.ocr_pages, pdf.left_out, pdf.quality
+        )
     if suffix in (".txt", ".md"):
         try:
             text = path.read_text(encoding="utf-8")

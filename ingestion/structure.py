@@ -19,7 +19,7 @@ stays inside the section it belongs to. Each section's recommendations come from
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ingestion.normalize import TABLE_SEP, normalize_text
 from ingestion.recommendations import CQ_MARKER, parse_recommendations
@@ -33,6 +33,11 @@ _CQ = re.compile(f"^({CQ_MARKER})\\.?\\s*(.*)$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:[.\-]\d{1,2})*\.?|[IVX]{1,5}\.)\s+(\S.*)$")
 _MARKDOWN = re.compile(r"^(#{1,6})\s+(.*)$")
 _MAX_NUMBERED_HEADING = 40
+# a contents line: `11 災害訓練等の実施について・・・・・9`, `第1章 総論 5` (a title, then its page number)
+_LEADERS = re.compile(r"(?:[・･…‥·.。]\s*){3,}\s*\d*\s*$|(?<=[\u3041-\u30ff\u3400-\u9fff)])\s+\d{1,3}$")
+_CONTENTS = re.compile(r"^(?:#+\s*)?(?:目\s*次|もくじ|contents|table of contents)$", re.I)
+_WORD = re.compile(r"[A-Za-z\u3041-\u30ff\u3400-\u9fff]")
+_PAGE_WORD = re.compile(r"^(?:頁|ページ|page|p\.?)\s*\d*$", re.I)
 CQ_LEVEL = 9
 _MAX_HEADING = {0: 60, 1: 60, 2: 60, CQ_LEVEL: 160}  # 第n章 / 節 / 款 titles are short; a CQ is a question
 
@@ -46,8 +51,8 @@ class Heading:
 def parse_heading(line: str) -> Heading | None:
     """The heading a normalised line opens, or None for body text (and for table rows)."""
     line = line.strip()
-    if not line or TABLE_SEP in line:
-        return None
+    if not line or TABLE_SEP in line or _CONTENTS.match(line) or _LEADERS.search(line):
+        return None  # a contents page's lines (and 目次 itself) are not the document's headings
     if m := _MARKDOWN.match(line):
         return Heading(min(len(m[1]) - 1, 2), m[2].strip())
     for level, pattern in ((0, _CHAPTER), (1, _CLAUSE), (2, _ARTICLE_GROUP), (CQ_LEVEL, _CQ)):
@@ -57,6 +62,8 @@ def parse_heading(line: str) -> Heading | None:
             marker = re.sub(r"\s+", "", m[1])
             return Heading(level, f"{marker} {m[2].strip()}".strip())
     m = _NUMBERED.match(line)
+    if m and (len(_WORD.findall(m[2])) < 2 or _PAGE_WORD.match(m[2])):
+        return None  # `1 0`, `47 頁`: a number read by OCR, not a heading
     if m and len(line) <= _MAX_NUMBERED_HEADING and not line.endswith(("。", "、")):
         if "、" in m[2] and len(line) > 20:
             return None  # a numbered sentence that wrapped (`12 別に厚生労働大臣が定める保険医療機関においては、…`)
@@ -85,14 +92,78 @@ def _make_section(path: tuple[str, ...], text: str, begin: int, starts: list[tup
     end = begin + len(body)
     offsets = [(0, _page_at(starts, begin))]
     offsets += [(s - begin, p) for s, p in starts if begin < s < end and p != offsets[-1][1]]
+    found = parse_recommendations(path, body)
+    recs = tuple(replace(rec, page_start=_page_in(offsets, a), page_end=_page_in(offsets, max(a, b - 1)))
+                 for rec, (a, b) in found)  # fmt: skip
     return Section(
         path=path,
         text=body,
         page_start=offsets[0][1],
         page_end=offsets[-1][1],
-        recommendations=parse_recommendations(path, body),
+        recommendations=recs,
+        recommendation_spans=tuple(span for _, span in found),
         page_offsets=tuple(offsets),
     )
+
+
+def _page_in(offsets: list[tuple[int, int]], pos: int) -> int:
+    page = offsets[0][1]
+    for start, p in offsets:
+        if start > pos:
+            break
+        page = p
+    return page
+
+
+# --- the lines of a page before headings are read ------------------------------------------------------------
+
+_CQ_ANSWER = re.compile(r"(?<=[?？])\s*(?=(?:推奨|解説|回答|Answer)\s*[:：])")
+_QUESTION_END = re.compile(r"(?:[?？]|か)\s*$")
+_MAX_TITLE_TAIL = 60
+
+
+def _cq_lines(lines: list[str]) -> list[str]:
+    """A CQ title as one line: split off an answer label printed on its line (`…使用するか?推奨:…`), and join a
+    title wrapped onto a second line (`CQ3 …に免疫グロブリン` / `療法を行うか?`)."""
+    out: list[str] = []
+    for line in lines:
+        parts = _CQ_ANSWER.split(line, maxsplit=1) if _CQ.match(line.strip()) else [line]
+        for part in parts:
+            prev = out[-1].strip() if out else ""
+            tail = part.strip()
+            if (
+                prev
+                and _CQ.match(prev)
+                and not _QUESTION_END.search(prev)
+                and _QUESTION_END.search(tail)
+                and len(tail) <= _MAX_TITLE_TAIL
+                and parse_heading(tail) is None
+                and not re.match(r"^(?:推奨|解説|\d{1,2}\.)", tail)
+            ):
+                out[-1] = prev + tail
+            else:
+                out.append(part)
+    return out
+
+
+def _cq_list(lines: list[str], headings: list[Heading | None]) -> set[int]:
+    """Lines of a list of CQs (a methods chapter or a summary lists every CQ again): three or more CQ headings in a
+    row with at most one short line between two of them. They are not the CQs' own sections."""
+    listed: set[int] = set()
+    run: list[int] = []
+    gap = 0
+    for i, (line, h) in enumerate(zip(lines, headings, strict=True)):
+        if h is not None and h.level == CQ_LEVEL:
+            if run and gap > 1:
+                listed |= set(run) if len(run) >= 3 else set()
+                run = []
+            run.append(i)
+            gap = 0
+        elif line.strip():
+            gap += 1 if h is None and len(line.strip()) <= _MAX_TITLE_TAIL else 2
+    if len(run) >= 3:
+        listed |= set(run)
+    return listed
 
 
 def split_sections(pages: list[PageText]) -> list[Section]:
@@ -100,20 +171,27 @@ def split_sections(pages: list[PageText]) -> list[Section]:
     doc, starts = "", []
     for p in pages:
         starts.append((len(doc), p.page))
-        doc += p.text.strip("\n") + "\n"
+        doc += "\n".join(_cq_lines(p.text.strip("\n").split("\n"))) + "\n"
     if not starts:
         return []
+    lines = doc.splitlines(keepends=True)
+    headings = [parse_heading(line) for line in lines]
+    for i in _cq_list(lines, headings):
+        headings[i] = None
     sections: list[Section] = []
     stack: list[Heading] = []
-    begin = 0
-    pos = 0
-    for line in doc.splitlines(keepends=True):
-        heading = parse_heading(line)
+    begin = pos = 0
+    items = 0  # the last number of a list inside the open CQ (`1.` `2.` … are its statements, not headings)
+    for line, heading in zip(lines, headings, strict=True):
+        if heading is not None and stack and stack[-1].level == CQ_LEVEL and 3 <= heading.level <= 5:
+            number = int(m[1]) if (m := re.match(r"^(\d{1,2})\b", line.strip())) else 0
+            if number in (1, items + 1):
+                items, heading = number, None
         if heading is not None:
             section = _make_section(tuple(h.label for h in stack), doc[begin:pos], begin, starts)
             sections += [section] if section else []
             stack = [h for h in stack if h.level < heading.level] + [heading]
-            begin = pos
+            begin, items = pos, 0
         pos += len(line)
     last = _make_section(tuple(h.label for h in stack), doc[begin:], begin, starts)
     return sections + ([last] if last else [])

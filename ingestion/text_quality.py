@@ -58,7 +58,9 @@ def _is_plausible(ch: str) -> bool:
 def page_quality(page: int, text: str) -> PageQuality:
     """Scored after NFKC and the radicals fold (a Chromium-printed page writes 日 as the Kangxi radical ⽇)."""
     text = unicodedata.normalize("NFKC", fold_radicals(text))
-    visible = [c for c in text if not c.isspace()]
+    # control characters (a check box extracts as U+0000) are not text and not evidence against it; private-use code
+    # points still count against a page (a font without a Unicode map), though normalisation drops them from the index
+    visible = [c for c in text if not c.isspace() and unicodedata.category(c) != "Cc"]
     if len(visible) < MIN_CHARS:
         return PageQuality(page, len(visible), 1.0)
     return PageQuality(page, len(visible), sum(map(_is_plausible, visible)) / len(visible))

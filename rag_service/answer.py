@@ -22,7 +22,7 @@ from rag_service.prompting import (
 )
 from rag_service.query import SearchQuery
 from rag_service.retrieve import Retriever
-from rag_service.types import Hit
+from rag_service.types import Hit, pages_label
 
 ABSTAIN_MARKER = "回答不能"
 
@@ -83,15 +83,10 @@ class AnswerDone:
 # --- prompt -----------------------------------------------------------------------------------------------------
 
 
-def _pages(hit: Hit) -> str:
-    c = hit.chunk
-    return f"p.{c.page_start}" if c.page_start == c.page_end else f"p.{c.page_start}–{c.page_end}"
-
-
 def format_source(number: int, hit: Hit) -> str:
-    """`[n] title（edition）p.x ／ section > path`, the recommendation when there is one, then the text."""
+    """`[n] title（edition）p.x ／ section > path`, the statements the chunk holds with their grades, then the text."""
     c = hit.chunk
-    head = f"[{number}] {c.edition.title}（{c.edition.edition}）{_pages(hit)}"
+    head = f"[{number}] {c.edition.title}（{c.edition.edition}）{pages_label(c.page_start, c.page_end)}"
     if c.section_path:
         head += " ／ " + " > ".join(c.section_path)
     lines = [head]
@@ -99,14 +94,8 @@ def format_source(number: int, hit: Hit) -> str:
         if not rec.text:
             continue
         line = f"推奨（{rec.cq}）: {rec.text}" if rec.cq else f"推奨: {rec.text}"
-        if rec.strength:
-            line += f"（推奨の強さ {rec.strength}）"
-        if rec.rec_class:
-            line += f"（推奨クラス {rec.rec_class}）"
-        if rec.certainty:
-            line += f"（エビデンスの確実性 {rec.certainty}）"
-        if rec.good_practice:
-            line += "（Good Practice Statement）"
+        if label := rec.grade.label():
+            line += f"（{label}）"
         lines.append(line)
     lines.append(c.text)
     return "\n".join(lines)

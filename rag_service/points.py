@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict
 from typing import Any
 
 from rag_service.types import Chunk, Edition, Recommendation
@@ -27,7 +26,7 @@ def chunk_to_payload(chunk: Chunk) -> dict[str, Any]:
         "section_path": list(chunk.section_path),
         "unit_id": chunk.unit_id,
         "text": chunk.text,
-        "recommendations": [asdict(r) for r in chunk.recommendations],
+        "recommendations": [r.to_doc() for r in chunk.recommendations],
         "ocr": chunk.ocr,
     }
 
@@ -45,7 +44,7 @@ def payload_to_chunk(payload: dict[str, Any]) -> Chunk:
         section_path=tuple(payload.get("section_path") or ()),
         text=payload["text"],
         unit_id=payload.get("unit_id"),
-        recommendations=tuple(Recommendation(**r) for r in recs),
+        recommendations=tuple(Recommendation.from_doc(r) for r in recs),
         chunk_id=payload["chunk_id"],
         ocr=bool(payload.get("ocr", False)),
     )

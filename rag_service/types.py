@@ -20,16 +20,126 @@ class EditionStatus(StrEnum):
     RETIRED = "retired"
 
 
+class Direction(StrEnum):
+    """Which way a recommendation points."""
+
+    FOR = "for"  # 行うことを推奨する / 提案する, 推奨クラス I–IIb
+    AGAINST = "against"  # 行わないことを推奨する / 提案する, 推奨クラス III
+    NONE = "none"  # 明確な推奨ができない / 推奨なし
+
+
+_STRENGTH_WORDS = {1: "強く", 2: "弱く"}
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    """A recommendation's grade as a value: what each scheme prints, read into one shape.
+
+    `label()` is the one rendering of a grade (the answer prompt, the API, the outline, the console and MCP all use
+    it); `printed` keeps the grade text exactly as the guideline printed it."""
+
+    strength: int | None = None  # 推奨の強さ: 1 (強い) or 2 (弱い・条件付き・提案)
+    certainty: str | None = None  # エビデンスの確実性 / 強さ / レベル: A–D
+    rec_class: str | None = None  # 推奨クラス (JCS/JHFS): I, IIa, IIb or III
+    minds_grade: str | None = None  # 推奨グレード of the Minds 2007 scheme: A, B, C1, C2 or D
+    direction: Direction | None = None  # for / against / none; None when the text does not say
+    good_practice: bool = False  # a Good Practice Statement: no strength or certainty by definition
+    printed: str | None = None  # the grade as printed: `推奨度・エビデンス総体の総括：1C（使用することを強く推奨する）`
+
+    @property
+    def empty(self) -> bool:
+        return not (self.strength or self.certainty or self.rec_class or self.minds_grade or self.good_practice)
+
+    def label(self) -> str:
+        """`1C・行うことを強く推奨`, `推奨クラス IIa・エビデンスレベル B`, `推奨グレード C1`, `Good Practice Statement`;
+        '' for an empty grade."""
+        if self.good_practice:
+            return "Good Practice Statement"
+        parts: list[str] = []
+        if self.rec_class:
+            parts.append(f"推奨クラス {self.rec_class}")
+            if self.certainty:
+                parts.append(f"エビデンスレベル {self.certainty}")
+        elif self.minds_grade:
+            parts.append(f"推奨グレード {self.minds_grade}")
+        elif self.strength and self.certainty:
+            parts.append(f"{self.strength}{self.certainty}")
+        elif self.strength:
+            parts.append(f"推奨の強さ {self.strength}")
+        elif self.certainty:
+            parts.append(f"エビデンスの確実性 {self.certainty}")
+        if self.direction is Direction.NONE:
+            parts.append("推奨なし")
+        elif self.direction is not None and not self.rec_class:
+            verb = "行わない" if self.direction is Direction.AGAINST else "行う"
+            parts.append(f"{verb}ことを{_STRENGTH_WORDS.get(self.strength or 0, '')}推奨")
+        elif self.direction is Direction.AGAINST:
+            parts.append("行わない")
+        return "・".join(parts)
+
+    def to_doc(self) -> dict[str, Any]:
+        return {f.name: _to_json(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Grade:
+        hints = typing.get_type_hints(cls)
+        return cls(**{f.name: _from_json(hints[f.name], doc[f.name]) for f in fields(cls) if f.name in doc})
+
+
+def pages_label(start: int | None, end: int | None) -> str:
+    """`p.3`, `p.3–4`, or '' when unknown: the one place a page range is written."""
+    if start is None:
+        return ""
+    return f"p.{start}" if end in (None, start) else f"p.{start}–{end}"
+
+
 @dataclass(frozen=True, slots=True)
 class Recommendation:
-    """Fields of a guideline recommendation (CQ → 推奨)."""
+    """One graded statement of a guideline (CQ → 推奨 n): its own text, grade and pages.
 
-    cq: str | None = None  # "CQ3-2"
-    text: str | None = None  # 推奨文
-    strength: int | None = None  # 推奨の強さ: 1 (強い) or 2 (弱い)
-    certainty: str | None = None  # エビデンスの確実性 / エビデンスレベル: A–D
-    rec_class: str | None = None  # 推奨クラス (JCS/JHFS style): I, IIa, IIb or III
-    good_practice: bool = False  # a Good Practice Statement (JSH style): no strength or certainty by definition
+    A grade is only ever the one printed for this statement; where the document leaves that unclear the grade is
+    empty and `note` says why."""
+
+    cq: str | None = None  # the CQ (or section) label: "CQ3-2"
+    text: str | None = None  # the statement alone (推奨文)
+    grade: Grade = Grade()
+    number: int | None = None  # its number within the CQ (推奨1, `2.`), when printed
+    page_start: int | None = None  # 1-based pages of the statement and its grade line
+    page_end: int | None = None
+    reader: str | None = None  # the format reader that read it (`ingestion.grade_readers`)
+    note: str | None = None  # why the grade is empty, when the document is ambiguous
+
+    @property
+    def strength(self) -> int | None:
+        return self.grade.strength
+
+    @property
+    def certainty(self) -> str | None:
+        return self.grade.certainty
+
+    @property
+    def rec_class(self) -> str | None:
+        return self.grade.rec_class
+
+    @property
+    def good_practice(self) -> bool:
+        return self.grade.good_practice
+
+    @property
+    def direction(self) -> Direction | None:
+        return self.grade.direction
+
+    def to_doc(self) -> dict[str, Any]:
+        """JSON-able: the grade nested (`grade: {...}`), the statement's own fields flat."""
+        own = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "grade"}
+        return {**own, "grade": self.grade.to_doc()}
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Recommendation:
+        """Read back `to_doc`, and the flat layout of indexes written before grades were a value."""
+        grade = Grade.from_doc(doc["grade"]) if isinstance(doc.get("grade"), Mapping) else Grade.from_doc(doc)
+        own = {f.name: doc[f.name] for f in fields(cls) if f.name != "grade" and f.name in doc}
+        return cls(**own, grade=grade)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +219,8 @@ class Section:
     page_end: int
     unit_id: str | None = None
     recommendations: tuple[Recommendation, ...] = ()  # a CQ's recommendations, each with its own grade
+    # [start, end) of each recommendation's statement (and its grade line) in `text`, in the same order
+    recommendation_spans: tuple[tuple[int, int], ...] = ()
     # (offset in `text`, page) pairs: where each page's text starts inside `text`.
     page_offsets: tuple[tuple[int, int], ...] = ()
 
@@ -128,7 +240,7 @@ class Chunk:
     section_path: tuple[str, ...]
     text: str
     unit_id: str | None = None
-    recommendations: tuple[Recommendation, ...] = ()  # its CQ's recommendations
+    recommendations: tuple[Recommendation, ...] = ()  # those whose statement it holds (never a neighbour's)
     chunk_id: str = field(default="")
     ocr: bool = False  # its text was read by OCR (it may hold recognition errors)
 

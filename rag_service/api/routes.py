@@ -23,6 +23,7 @@ from rag_service.api.schemas import (
 from rag_service.api.security import ApiKey, bearer_or_header, find_key, retry_after
 from rag_service.api.state import ServiceState
 from rag_service.errors import RagError
+from rag_service.outline import edition_outline
 from rag_service.page_image import PageImage, render_page
 from rag_service.pii import mask_text
 from rag_service.types import Chunk, Hit
@@ -171,15 +172,14 @@ def documents(state: State) -> DocumentsResponse:
 
 @v1.get("/documents/{source_id}/outline", tags=["corpus"])
 def document_outline(source_id: str, state: State) -> dict[str, object]:
-    """What the pipeline extracted from one edition: section tree with pages, CQs and recommendations, chunk count,
-    pages without usable text (the same as `rag corpus show ID --json`)."""
-    from ingestion.outline import edition_outline
-
+    """What ingestion read from one edition: section tree with pages, every recommendation with its own grade and
+    pages, pages OCR'd and left out, text-quality scores (the same as `rag corpus show ID --json`). Read from the
+    index: the source PDF is not opened."""
     entry = state.retriever.catalog().entries.get(source_id)
     if entry is None:
         raise HTTPException(404, f"no edition {source_id!r} in the index: GET /v1/documents lists them")
     try:
-        return edition_outline(state.settings, entry)
+        return edition_outline(state.retriever.store, entry)
     except RagError as e:
         raise HTTPException(409, str(e)) from e
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
 from typing import Any, Literal
 
@@ -12,7 +11,7 @@ from rag_service.catalog import CatalogEntry
 from rag_service.exam import exam_query_text
 from rag_service.query import Filters, SearchQuery
 from rag_service.settings import RetrievalSettings, Settings
-from rag_service.types import Edition, EditionStatus, Hit, Recommendation
+from rag_service.types import Direction, Edition, EditionStatus, Hit, Recommendation
 
 
 class SearchFilters(BaseModel):
@@ -56,18 +55,38 @@ class LegScoreOut(BaseModel):
 
 
 class RecommendationOut(BaseModel):
-    cq: str | None = None
-    text: str | None = Field(None, description="The statement (推奨文), at most 400 characters.")
-    strength: int | None = Field(None, description="推奨の強さ: 1 (強い) or 2 (弱い・提案).")
+    """One graded statement with the grade printed for it (never a neighbour's): where the document leaves that
+    unclear, the grade fields are empty and `note` says why."""
+
+    cq: str | None = Field(None, description="The CQ the statement answers, e.g. CQ3-2.")
+    number: int | None = Field(None, description="Its number within the CQ (推奨1, `2.`), when printed.")
+    text: str | None = Field(None, description="The statement alone (推奨文).")
+    strength: int | None = Field(None, description="推奨の強さ: 1 (強い) or 2 (弱い・条件付き・提案).")
     certainty: str | None = Field(None, description="エビデンスの確実性 / エビデンスレベル: A–D.")
     rec_class: str | None = Field(None, description="推奨クラス (JCS/JHFS style): I, IIa, IIb or III.")
+    minds_grade: str | None = Field(None, description="推奨グレード of the Minds 2007 scheme: A, B, C1, C2 or D.")
+    direction: Direction | None = Field(
+        None, description="`for` (行うことを推奨), `against` (行わないことを推奨) or `none` (推奨なし); null: not said."
+    )
     good_practice: bool = Field(
         False, description="A Good Practice Statement (JSH style, `GPS`): it has no strength or certainty."
     )
+    grade: str = Field("", description="The grade in words, e.g. `1C・行うことを強く推奨` ('' when none).")
+    grade_printed: str | None = Field(None, description="The grade exactly as the guideline printed it.")
+    page_start: int | None = Field(None, description="First page of the statement and its grade line (1-based).")
+    page_end: int | None = None
+    format: str | None = Field(None, description="The format reader that read it (minds-combined, jcs, table …).")
+    note: str | None = Field(None, description="Why the grade is empty, when the document is ambiguous.")
 
     @classmethod
     def from_recommendation(cls, rec: Recommendation) -> RecommendationOut:
-        return cls(**asdict(rec))
+        g = rec.grade
+        return cls(
+            cq=rec.cq, number=rec.number, text=rec.text, strength=g.strength, certainty=g.certainty,
+            rec_class=g.rec_class, minds_grade=g.minds_grade, direction=g.direction, good_practice=g.good_practice,
+            grade=g.label(), grade_printed=g.printed, page_start=rec.page_start, page_end=rec.page_end,
+            format=rec.reader, note=rec.note,
+        )  # fmt: skip
 
 
 class EditionFields(BaseModel):
@@ -96,7 +115,8 @@ class CitationOut(EditionFields):
     unit_id: str | None = None
     recommendation: RecommendationOut | None = Field(None, description="The first of `recommendations`.")
     recommendations: list[RecommendationOut] = Field(
-        default_factory=list, description="Every recommendation of the chunk's CQ, each with its own grade."
+        default_factory=list,
+        description="The recommendations whose statement this chunk holds, each with its own grade and pages.",
     )
     ocr: bool = Field(False, description="The text was read by OCR from a page image: it may hold errors.")
 

@@ -151,20 +151,21 @@ def corpus_show(
     source_id: Annotated[str, typer.Argument(help="The edition's id (as in the manifest).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """What the pipeline extracted from an edition: sections with pages, CQs and their recommendations (strength,
-    certainty, text), pages without usable text. Check this after adding a guideline."""
-    from ingestion.outline import edition_outline, outline_text
+    """What ingestion read from an edition: sections with pages, every recommendation with its own grade and pages,
+    pages OCR'd and left out. Check this after adding a guideline. Read from the index (the PDF is not opened)."""
     from rag_service.catalog import Catalog
+    from rag_service.outline import edition_outline, outline_text
     from rag_service.store import open_store
 
     settings = Settings()
     try:
-        catalog = Catalog.from_doc(open_store(settings).read_catalog())
+        store = open_store(settings)
+        catalog = Catalog.from_doc(store.read_catalog())
         entry = catalog.entries.get(source_id)
         if entry is None:
             known = ", ".join(sorted(catalog.entries)[:8])
             fail(f"no edition {source_id!r} in the index (some there: {known}); `rag corpus status` lists them all")
-        outline = edition_outline(settings, entry)
+        outline = edition_outline(store, entry)
     except RagError as e:
         fail(str(e))
     print(json.dumps(outline, ensure_ascii=False, indent=1) if as_json else outline_text(outline))

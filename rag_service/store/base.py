@@ -166,6 +166,15 @@ class VectorStore(Protocol):
 
     def write_catalog(self, doc: dict[str, Any]) -> None: ...
 
+    def write_outline(self, edition_key: str, doc: dict[str, Any]) -> None:
+        """Keep what ingestion read from an edition's source (its outline), keyed by the edition key: written before
+        the catalog switch that activates the edition, deleted with its points (`delete_editions`, `delete_except`)."""
+        ...
+
+    def read_outline(self, edition_key: str) -> dict[str, Any] | None:
+        """The outline written for an edition key, or None (an edition ingested before outlines were kept)."""
+        ...
+
     def optimize(self) -> None:
         """Build the vector indexes after bulk writes (slow; a no-op where the engine does it itself)."""
         ...

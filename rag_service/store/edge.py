@@ -4,6 +4,8 @@ Layout of the store folder (`settings.index_dir`):
     shard/          the qdrant-edge shard (segments + WAL)
     meta.json       the IndexMeta, written before the shard is created
     catalog.json    the catalog document, replaced atomically
+    outlines/       one outline per edition key (what ingestion read from the source), written before the catalog
+                    switch that activates the edition and deleted with its points
 
 Durability: every update goes to the shard's write-ahead log before `update()` returns, and the log is
 replayed on load, so a process that dies without `flush()` loses nothing it was told was written
@@ -14,6 +16,7 @@ folder fails with StoreLockedError even inside the same process.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -147,6 +150,7 @@ class EdgeStore:
         with self._lock:
             op = qe.UpdateOperation.delete_points_by_filter(_edition_filter(edition_keys))
             self._require_shard().update(op)
+            self._delete_outlines(None, edition_keys)
 
     def delete_except(self, keep_edition_keys: Sequence[str]) -> int:
         keep = qe.FieldCondition(key="edition_key", match=qe.MatchAny(list(keep_edition_keys)))
@@ -154,11 +158,34 @@ class EdgeStore:
             shard = self._require_shard()
             before = shard.count(qe.CountRequest(exact=True))
             shard.update(qe.UpdateOperation.delete_points_by_filter(qe.Filter(must_not=[keep])))
+            self._delete_outlines(keep_edition_keys)
             return before - shard.count(qe.CountRequest(exact=True))
 
     def write_catalog(self, doc: dict[str, Any]) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
         _atomic_write_json(self.catalog_path, doc)
+
+    def write_outline(self, edition_key: str, doc: dict[str, Any]) -> None:
+        folder = self.path / "outlines"
+        folder.mkdir(parents=True, exist_ok=True)
+        _atomic_write_json(folder / outline_file(edition_key), doc)
+
+    def read_outline(self, edition_key: str) -> dict[str, Any] | None:
+        try:
+            doc: dict[str, Any] = json.loads((self.path / "outlines" / outline_file(edition_key)).read_text("utf-8"))
+        except FileNotFoundError:
+            return None
+        return doc
+
+    def _delete_outlines(self, keep: Sequence[str] | None, drop: Sequence[str] = ()) -> None:
+        folder = self.path / "outlines"
+        if not folder.is_dir():
+            return
+        kept = {outline_file(k) for k in keep} if keep is not None else None
+        dropped = {outline_file(k) for k in drop}
+        for f in folder.glob("*.json"):
+            if f.name in dropped or (kept is not None and f.name not in kept):
+                f.unlink(missing_ok=True)
 
     # reads -------------------------------------------------------------------------------------
 
@@ -320,6 +347,11 @@ def _to_filter(flt: SearchFilter | None) -> qe.Filter | None:
         )
         must.append(qe.FieldCondition(key="published", range=rng))
     return qe.Filter(must=must) if must else None
+
+
+def outline_file(edition_key: str) -> str:
+    """The file name of an edition's outline (edition keys hold `@` and whatever a source id holds)."""
+    return hashlib.sha256(edition_key.encode()).hexdigest()[:32] + ".json"
 
 
 def _atomic_write_json(path: Path, doc: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -43,6 +44,7 @@ from rag_service.types import SparseVector
 
 META_KEY = "rag_index_meta"
 CATALOG_ID = 1
+OUTLINE_OF = "outline_of"  # the payload key of an outline point in the catalog collection: its edition key
 UPSERT_BATCH = 256
 
 
@@ -124,20 +126,53 @@ class RemoteStore:
             return
         with self._guard():
             self._client.delete(self.collection, m.FilterSelector(filter=_edition_filter(edition_keys)), wait=True)
+            self._delete_outlines(None, edition_keys)
 
     def delete_except(self, keep_edition_keys: Sequence[str]) -> int:
         keep = m.FieldCondition(key="edition_key", match=m.MatchAny(any=list(keep_edition_keys)))
         with self._guard():
             before = self._count(None)
             self._client.delete(self.collection, m.FilterSelector(filter=m.Filter(must_not=[keep])), wait=True)
+            self._delete_outlines(keep_edition_keys)
             return before - self._count(None)
 
     def write_catalog(self, doc: dict[str, Any]) -> None:
         with self._guard():
-            if not self._client.collection_exists(self.catalog_collection):
-                self._client.create_collection(self.catalog_collection, vectors_config={})
+            self._ensure_catalog_collection()
             point = m.PointStruct(id=CATALOG_ID, vector={}, payload=doc)
             self._client.upsert(self.catalog_collection, [point], wait=True)
+
+    def write_outline(self, edition_key: str, doc: dict[str, Any]) -> None:
+        with self._guard():
+            self._ensure_catalog_collection()
+            point = m.PointStruct(id=_outline_id(edition_key), vector={}, payload={OUTLINE_OF: edition_key, "doc": doc})
+            self._client.upsert(self.catalog_collection, [point], wait=True)
+
+    def read_outline(self, edition_key: str) -> dict[str, Any] | None:
+        try:
+            with self._guard():
+                records = self._client.retrieve(self.catalog_collection, [_outline_id(edition_key)], with_payload=True)
+        except (UnexpectedResponse, ValueError):  # no catalog collection yet
+            return None
+        doc = (records[0].payload or {}).get("doc") if records else None
+        return dict(doc) if isinstance(doc, dict) else None
+
+    def _delete_outlines(self, keep: Sequence[str] | None, drop: Sequence[str] = ()) -> None:
+        """Inside `_guard`. Outlines of `drop`, or of every edition not in `keep`."""
+        if not self._client.collection_exists(self.catalog_collection):
+            return
+        if keep is None:
+            ids: list[Any] = [_outline_id(k) for k in drop]
+        else:
+            kept = {_outline_id(k) for k in keep}
+            records, _ = self._client.scroll(self.catalog_collection, limit=FACET_LIMIT, with_payload=[OUTLINE_OF])
+            ids = [r.id for r in records if r.payload and OUTLINE_OF in r.payload and str(r.id) not in kept]
+        if ids:
+            self._client.delete(self.catalog_collection, m.PointIdsList(points=ids), wait=True)
+
+    def _ensure_catalog_collection(self) -> None:
+        if not self._client.collection_exists(self.catalog_collection):
+            self._client.create_collection(self.catalog_collection, vectors_config={})
 
     # reads -------------------------------------------------------------------------------------
 
@@ -286,6 +321,10 @@ class RemoteStore:
             raise
         except (ResponseHandlingException, httpx.HTTPError, grpc.RpcError, ConnectionError) as e:
             raise BackendUnavailable(f"Qdrant at {self.url} cannot be reached: {check}. ({e})") from e
+
+
+def _outline_id(edition_key: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"rag-outline:{edition_key}"))
 
 
 def _to_point(p: StoredPoint) -> m.PointStruct:

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from ingestion.chunking import chunk_edition
-from ingestion.outline import edition_outline, outline_text
+from ingestion.outline import build_outline
 from ingestion.sources import read_source
 from rag_service.catalog import CatalogEntry
-from rag_service.settings import Settings
-from rag_service.types import Edition, EditionStatus, Recommendation, Section
+from rag_service.outline import edition_outline, outline_text
+from rag_service.store import EdgeStore
+from rag_service.types import Edition, EditionStatus, Section
 from tests import pdf_gallery as gallery
 
 
@@ -40,17 +41,21 @@ def test_minds_2020_two_recommendations_each_with_its_grade_line(tmp_path: Path)
         "中等度の腎機能障害がある患者では、メトホルミンを減量して使用することを提案する。",
     ]
     assert _grades(cq1) == [("CQ3-1", 1, "B", None, False), ("CQ3-1", 2, "C", None, False)]
-    assert cq2.recommendations == (
-        Recommendation(cq="CQ3-2", text="認知機能や日常生活動作に応じて、HbA1cの目標値を個別に設定することを推奨する。",
-                       strength=1, certainty="C"),
-    )  # fmt: skip
+    assert [r.text for r in cq2.recommendations] == [
+        "認知機能や日常生活動作に応じて、HbA1cの目標値を個別に設定することを推奨する。"
+    ]
+    assert _grades(cq2) == [("CQ3-2", 1, "C", None, False)]
     assert not any("ギャラリー" in s.text or "/ 3" in s.text for s in sections.values())  # header and footer gone
 
     edition = Edition("gallery-minds", "2型糖尿病診療ガイドライン", "ギャラリー", "2020", date(2020, 4, 1),
                       EditionStatus.CURRENT)  # fmt: skip
     chunks = chunk_edition(edition, "gallery-minds@x", list(sections.values()), max_chars=400, overlap_sentences=1)
     cq1_chunks = [c for c in chunks if c.section_path == MINDS_CQ1]
-    assert len(cq1_chunks) > 2 and all(c.recommendations == cq1.recommendations for c in cq1_chunks)
+    held = [tuple(r.text for r in c.recommendations) for c in cq1_chunks]
+    first, second = (r.text for r in cq1.recommendations)
+    assert held[:3] == [(first,), (second,), ()]  # each statement's chunk holds its own recommendation only
+    assert all(not h for h in held[2:])  # the commentary holds none (it is not a statement)
+    assert not any(c.text.startswith("(推奨度") for c in cq1_chunks)  # no chunk opens with a neighbour's grade line
     assert (cq1_chunks[0].page_start, cq1_chunks[-1].page_end) == (1, 2)  # the commentary's end is on page 2
 
 
@@ -91,16 +96,19 @@ def test_jsh_good_practice_statement_in_sections_and_outline(tmp_path: Path) -> 
     cq1 = sections[("第6章 高齢者高血圧", "CQ6-1 75歳以上の高血圧患者に降圧薬治療を行うか?")]
     cq2 = sections[("第6章 高齢者高血圧", "CQ6-2 降圧薬治療中の高齢者に家庭血圧測定を勧めるか?")]
     assert _grades(cq1) == [("CQ6-1", 1, "B", None, False)]
-    assert cq2.recommendations == (
-        Recommendation(cq="CQ6-2", text="降圧薬治療中の高齢者には、家庭血圧の測定と記録を勧める。", good_practice=True),
-    )
+    assert [r.text for r in cq2.recommendations] == ["降圧薬治療中の高齢者には、家庭血圧の測定と記録を勧める。"]
+    assert _grades(cq2) == [("CQ6-2", None, None, None, True)]
     edition = Edition("gallery-jsh", "高血圧治療ガイドライン", "ギャラリー", "2025", date(2025, 4, 1),
                       EditionStatus.CURRENT)  # fmt: skip
     entry = CatalogEntry(edition, "gallery-jsh@x", "x", str(pdf), 0, 1, "2025-04-01T00:00:00Z")
-    outline = edition_outline(Settings(data_dir=tmp_path / "var", embedder="none"), entry)
-    gps = [r for r in outline["recommendations"] if r["good_practice"]]
-    assert [(r["cq"], r["pages"], r["strength"], r["certainty"]) for r in gps] == [("CQ6-2", [1, 1], None, None)]
-    assert "家庭血圧の測定と記録を勧める。  [Good Practice Statement]" in outline_text(outline)
+    doc = read_source(pdf)
+    store = EdgeStore(tmp_path / "index")
+    store.write_outline(entry.edition_key, build_outline(doc, chunk_edition(edition, "gallery-jsh@x", doc.sections,
+                                                                            400, 1)))  # fmt: skip
+    outline = edition_outline(store, entry)
+    gps = [r for r in outline["recommendations"] if r["grade"]["good_practice"]]
+    assert [(r["cq"], r["page_start"], r["page_end"], r["grade"]["strength"]) for r in gps] == [("CQ6-2", 1, 1, None)]
+    assert "家庭血圧の測定と記録を勧める。  [Good Practice Statement] p.1" in outline_text(outline)
 
 
 @pytest.mark.parametrize("footer", ["- {n} -", "{n} / {total}"])

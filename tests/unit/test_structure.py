@@ -51,7 +51,8 @@ def test_body_lines_are_not_headings(line: str) -> None:
 def test_fullwidth_cq_heading_after_normalisation() -> None:
     sections = split_text_sections("ＣＱ３－２ 減塩は推奨されるか？\n推奨文：減塩を行う。\n推奨の強さ：1\n")
     assert sections[0].path == ("CQ3-2 減塩は推奨されるか?",)
-    assert sections[0].recommendation == Recommendation(cq="CQ3-2", text="減塩を行う。", strength=1, certainty=None)
+    rec = sections[0].recommendation
+    assert rec is not None and (rec.cq, rec.text, rec.strength, rec.certainty) == ("CQ3-2", "減塩を行う。", 1, None)
 
 
 def test_paths_page_spans_and_offsets() -> None:
@@ -87,9 +88,9 @@ def test_paths_page_spans_and_offsets() -> None:
 def test_recommendation_fields_inline(body: str, strength: int, certainty: str) -> None:
     text = f"CQ2-1 降圧目標はどの程度か?\n推奨文\n130/80 mmHg未満を目標とする。\n{body}\n解説\n本文。"
     (section,) = split_text_sections(text)
-    assert section.recommendation == Recommendation(
-        cq="CQ2-1", text="130/80 mmHg未満を目標とする。", strength=strength, certainty=certainty
-    )
+    rec = section.recommendation
+    assert rec is not None
+    assert (rec.cq, rec.text, rec.strength, rec.certainty) == ("CQ2-1", "130/80 mmHg未満を目標とする。", strength, certainty)
 
 
 def test_section_without_cq_has_no_recommendation() -> None:
@@ -211,9 +212,10 @@ def test_jcs_style_classes(line: str, rec_class: str, level: str) -> None:
 def test_good_practice_statement_has_no_grade(block: str) -> None:
     text = f"CQ4 降圧薬治療中の患者に家庭血圧測定を勧めるか?\n{block}\n解説\n" + "推奨の強さ 1 の根拠は乏しい。" * 5
     (section,) = split_text_sections(text)
-    assert section.recommendations == (
-        Recommendation(cq="CQ4", text="家庭血圧の測定を降圧薬治療中のすべての患者に推奨する。", good_practice=True),
-    )
+    assert [(r.cq, r.text, r.grade.empty, r.good_practice) for r in section.recommendations] == [
+        ("CQ4", "家庭血圧の測定を降圧薬治療中のすべての患者に推奨する。", False, True)
+    ]
+    assert (section.recommendations[0].strength, section.recommendations[0].certainty) == (None, None)
 
 
 def test_a_graded_recommendation_and_a_good_practice_statement_in_one_cq() -> None:
