@@ -12,6 +12,7 @@ eval/data/pii with `rag eval pii`; spaCy/GiNZA NER was measured against these ru
 from __future__ import annotations
 
 from rag_service.pii_base import MASKS, TYPES, Masked, PiiSpan, fold, resolve, words
+from rag_service.pii_dictnames import checked, lexicon_names
 from rag_service.pii_names import context_names, morph_names, readings
 from rag_service.pii_structured import dates_of_birth, structured_spans
 
@@ -24,7 +25,7 @@ def find_pii(text: str) -> list[PiiSpan]:
         return []
     folded = fold(text)
     structured = structured_spans(folded)
-    names = resolve([*morph_names(text), *context_names(text)])
+    names = resolve(checked(text, [*morph_names(text), *context_names(text), *lexicon_names(text)]))
     names = resolve([*names, *readings(text, names)])
     names = [n for n in names if not any(s.start <= n.start and n.end <= s.end for s in structured)]
     return resolve([*structured, *names, *dates_of_birth(folded, names)])
