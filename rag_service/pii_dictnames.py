@@ -25,13 +25,17 @@ _ROLE_AFTER = alt(
     "様 さま さん 氏 殿 くん 君 ちゃん 先生 医師 看護師 師長 夫妻 部長 所長 院長 医長 科長 主任 教授 准教授 講師 "
     "Dr Dr. Ns Ns. 宅 家 一家 ら 宛 主治医 担当医"
 )
-_FOLLOWS_PERSON = re.compile(r"^(?: ?" + _ROLE_AFTER.replace(".", r"\.") + r"|[（(] ?(?:Ns|Dr|PT|OT|ST|MSW|看護師|医師|"
-                             r"薬剤師|研修医)[^）)]{0,8}[）)]| ?\d{1,3} ?(?:歳|y|M|F|才)|[一-龥]{0,3}[医師士](?![一-龥]))")  # fmt: skip
+_FOLLOWS_PERSON = re.compile(
+    r"^(?: ?"
+    + _ROLE_AFTER.replace(".", r"\.")
+    + r"|[（(] ?(?:Ns|Dr|PT|OT|ST|MSW|看護師|医師|薬剤師|研修医)[^）)]{0,8}[）)]"
+    r"| ?\d{1,3} ?(?:歳|y|M|F|才)|[一-龥]{0,3}[医師士](?![一-龥]))"
+)
 _ROLE_BEFORE = re.compile(
     r"(?:"
     + alt(
-        "患者 患児 本人 家族 術者 助手 麻酔 受付 依頼 記録 指導 当直 介助 立会 担当 "
-        "主治医 担当医 宛先 氏名 利用者 Ns Dr PT OT ST MSW 長男 長女 次男 次女 三男 三女 妻 夫 母 父 息子 娘 兄 姉 弟 妹 "
+        "患者 患児 本人 家族 術者 助手 麻酔 受付 依頼 記録 指導 当直 介助 立会 担当 主治医 担当医 宛先 氏名 利用者 "
+        "Ns Dr PT OT ST MSW 長男 長女 次男 次女 三男 三女 妻 夫 母 父 息子 娘 兄 姉 弟 妹 "
         "孫 祖母 祖父 ケアマネ 医事課 Operator Surgeon Patient Pt Name Assistant Nurse"
     )
     + r"|[一-龥]{0,5}[医師者士])[：:.]? ?$"
@@ -39,7 +43,7 @@ _ROLE_BEFORE = re.compile(
 _K = r"[一-龥々][一-龥々ヶノ]{0,3}"
 _SPACED = re.compile(r"(?<![一-龥々ぁ-んァ-ヶーA-Za-z])(" + _K + r"|[ァ-ヶー]{2,8}|[ぁ-ん]{2,6})"
                      r"(?: (" + _K + r"|[ァ-ヶー]{2,8}|[ぁ-ん]{2,6}))?(?![一-龥々ァ-ヶーぁ-ん])")  # fmt: skip
-_HONORIFICS = frozenset("様 さま さん 氏 殿 くん 君 ちゃん 先生 医師 看護師".split())
+_HONORIFICS = frozenset(["様", "さま", "さん", "氏", "殿", "くん", "君", "ちゃん", "先生", "医師", "看護師"])
 _ROMAJI_PAIR = re.compile(r"(?<![A-Za-z.])([A-Z](?:\.|[a-z]+|[A-Z]+)) ([A-Z][a-z]+|[A-Z]{2,})(?![A-Za-z])")
 _HALF_KANA = re.compile(r"[ｦ-ﾝ][ﾞﾟ]?")
 
@@ -90,17 +94,17 @@ def _kanji_or_kana(word: str) -> bool:
 def _spaced_names(view: str) -> Iterator[tuple[int, int]]:
     for m in _SPACED.finditer(view):
         first, second = m.group(1), m.group(2)
-        if second and name_part(first, "姓") and name_part(second, "名") and max(len(first), len(second)) >= 2:
-            if not compound_after(view, m.end()):
-                yield m.start(), m.end()  # 市原 誠, ニシムラ ジュン, 南 大樹: a full name needs no cue
-                continue
+        full = second and name_part(first, "姓") and name_part(second, "名") and max(len(first), len(second)) >= 2
+        if full and not compound_after(view, m.end()):
+            yield m.start(), m.end()  # 市原 誠, ニシムラ ジュン, 南 大樹: a full name needs no cue
+            continue
         for word, start in ((first, m.start(1)), (second, m.start(2))):
             if not word or not _kanji_or_kana(word) or word in _HONORIFICS:
                 continue
             end = start + len(word)
-            if (name_part(word, "姓") or name_part(word, "名")) and _person_context(view, start, end):
-                if not compound_after(view, end) and not (word.isascii()):
-                    yield start, end  # 術者 長岡, 受付 堀, 植木様, りく 5歳
+            known = name_part(word, "姓") or name_part(word, "名")
+            if known and _person_context(view, start, end) and not compound_after(view, end):
+                yield start, end  # 術者 長岡, 受付 堀, 植木様, りく 5歳
 
 
 def _romaji_names(view: str) -> Iterator[tuple[int, int]]:

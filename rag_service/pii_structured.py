@@ -13,29 +13,42 @@ from rag_service.pii_base import PiiSpan
 
 _J = r"[一-龥々〆ヵヶぁ-んァ-ヶー]"
 _PREF = r"(?:東京都|北海道|(?:京都|大阪)府|[一-龥]{2,3}県)"
+_KN = r"[〇一二三四五六七八九十]{1,4}"  # 漢数字 (read with kanjize when checked)
 _DATE = (
-    r"(?:(?:明治|大正|昭和|平成|令和) ?(?:\d{1,2}|元)年 ?\d{1,2}月 ?\d{1,2}日"
-    r"|(?<![A-Za-z])[MTSHR] ?\d{1,2}[./-]\d{1,2}[./-]\d{1,2}"
-    r"|(?:19|20)\d{2}(?:年 ?\d{1,2}月 ?\d{1,2}日|/\d{1,2}/\d{1,2}|-\d{1,2}-\d{1,2}|\.\d{1,2}\.\d{1,2}))"
+    r"(?:(?:明治|大正|昭和|平成|令和|[MTSHR]) ?(?:\d{1,2}|元)年 ?\d{1,2}月 ?\d{1,2}日"
+    r"|(?:明治|大正|昭和|平成|令和) ?(?:" + _KN + r"|元)年 ?" + _KN + r"月 ?" + _KN + r"日"
+    r"|(?<![A-Za-z])[MTSHR]\.? ?(?:\d{1,2}|元)[./-]\d{1,2}[./-]\d{1,2}"
+    r"|(?<!\d)(?:19|20)\d{2}(?:年 ?\d{1,2}月 ?\d{1,2}日|/\d{1,2}/\d{1,2}|-\d{1,2}-\d{1,2}|\.\d{1,2}\.\d{1,2}"
+    r"|(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)))"
+)
+_ID_LABEL = (
+    r"(?:患者ID|患者番号|カルテ(?:番号|No\.?)?|診察券(?:番号)?(?: ?No\.?)?|病歴番号|入院番号|利用者ID"
+    r"|(?<![A-Za-z])(?:ID|MRN))"
 )
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("EMAIL", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")),
     (
         "MYNUMBER",
-        re.compile(r"(?:個人番号|マイナンバ-|[Mm]y ?[Nn]umber)[^0-9\n]{0,14}?(\d{4}[ -]?\d{4}[ -]?\d{4})(?!\d)"),
+        re.compile(r"(?:個人番号|マイナンバ-|[Mm]y ?[Nn]umber)[^\n]{0,14}?(?<!\d)(\d{4}[ -]?\d{4}[ -]?\d{4})(?!\d)"),
     ),
     ("MYNUMBER", re.compile(r"(?<![\d-])(\d{4}[ -]\d{4}[ -]\d{4})(?![\d-])")),
-    ("INSURANCE", re.compile(r"(?:被?保険者(?:証)?番号|保険証番号)" + _SEP + r"(\d[\d-]{3,11})")),
-    ("INSURANCE", re.compile(r"記号[・･/]番号" + _SEP + r"(\d[\d-]*)[・･/ ](\d+)")),
-    ("INSURANCE", re.compile(r"記号" + _SEP + r"([一-龥\d][一-龥\d-]*\d)(?:[ 、,]*番号" + _SEP + r"(\d+))?")),
     (
-        "PATIENT_ID",
+        "INSURANCE",
         re.compile(
-            r"(?:患者ID|患者番号|カルテ(?:番号|No\.?)|診察券(?:番号)?|病歴番号|(?<![A-Za-z])(?:ID|MRN))"
-            + _SEP
-            + r"([A-Za-z]{0,3}-?\d[\d-]{2,14}[A-Za-z]?)"
+            r"(?:被?保険者(?:証)?番号|保険証番号|公費負担者番号|受給者番号|負担者番号)[^\d\n]{0,3}?(\d[\d-]{3,11})(?!\d)"
         ),
     ),
+    ("INSURANCE", re.compile(r"記号[・･/]番号" + _SEP + r"([^\s・･/、,]{1,8})[・･/ ](\d+)")),
+    (
+        "INSURANCE",
+        re.compile(
+            r"記号" + _SEP + r"([一-龥ぁ-んァ-ヶ\d][一-龥ぁ-んァ-ヶ\d-]{0,9}?)(?=[ 、,）)]|番号|$)"
+            r"(?:[ 、,]*番号" + _SEP + r"(\d+))?"
+        ),
+    ),
+    ("INSURANCE", re.compile(r"枝番" + _SEP + r"[（(]?(\d{1,3})(?!\d)")),
+    ("PATIENT_ID", re.compile(_ID_LABEL + _SEP + r"([A-Za-z]{0,3}-?\d[\d-]{2,14}[A-Za-z]?)")),
+    ("PATIENT_ID", re.compile(_ID_LABEL + r"[^\d\n]{1,8}?(\d{6,10})(?!\d)(?:(?:→|->|、| ?/ ?)(\d{6,10})(?!\d))?")),
     ("POSTAL", re.compile(r"(?:〒|郵便番号" + _SEP + r")\s?(\d{3}-?\d{4})(?!\d)")),
     (
         "PHONE",
@@ -56,6 +69,7 @@ _DOB_RE = re.compile(_DATE)
 _DOB_BEFORE = re.compile(r"(?:生年月日|誕生日|DOB|[Dd]ate of [Bb]irth|[Bb]orn|生まれ)[^\n]{0,6}$")
 _DOB_AGE_BEFORE = re.compile(r"\d{1,3}歳[ ）)、,]*$")
 _DOB_AFTER = re.compile(r"^ ?(?:生|（\d{1,3}歳|\(\d{1,3}歳| 生)")
+_AFTER_NAME = " 様さん氏殿（(、,/／|｜:：・\u3000"
 
 
 def _phone_ok(value: str) -> bool:
@@ -81,7 +95,7 @@ def dates_of_birth(folded: str, names: Sequence[PiiSpan]) -> list[PiiSpan]:
     for m in _DOB_RE.finditer(folded):
         before, after = folded[max(0, m.start() - 16) : m.start()], folded[m.end() : m.end() + 6]
         after_name = any(
-            0 <= m.start() - n.end <= 6 and not folded[n.end : m.start()].strip(" 様さん氏殿（(、,") for n in names
+            0 <= m.start() - n.end <= 6 and not folded[n.end : m.start()].strip(_AFTER_NAME) for n in names
         )
         if _DOB_BEFORE.search(before) or _DOB_AGE_BEFORE.search(before) or _DOB_AFTER.match(after) or after_name:
             out.append(PiiSpan(m.start(), m.end(), "DOB"))
