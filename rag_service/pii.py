@@ -16,7 +16,7 @@ from rag_service.pii_dictnames import checked, lexicon_names
 from rag_service.pii_names import context_names, morph_names, readings
 from rag_service.pii_structured import dates_of_birth, structured_spans
 
-__all__ = ["MASKS", "TYPES", "Masked", "PiiSpan", "find_pii", "fold", "mask", "mask_text", "words"]
+__all__ = ["MASKS", "TYPES", "Masked", "PiiSpan", "find_pii", "fold", "mask", "mask_text", "search_text", "words"]
 
 
 def find_pii(text: str) -> list[PiiSpan]:
@@ -44,3 +44,17 @@ def mask(text: str) -> Masked:
 
 def mask_text(text: str) -> str:
     return mask(text).masked
+
+
+def search_text(text: str) -> str:
+    """What a search looks up: the text with patient data taken out (not masked: a mask token would match nothing
+    useful, and the patient's details carry no guideline knowledge while they match case reports)."""
+    spans = find_pii(text)
+    if not spans:
+        return text
+    parts, pos = [], 0
+    for s in spans:
+        parts += [text[pos : s.start], " "]
+        pos = s.end
+    parts.append(text[pos:])
+    return "".join(parts)

@@ -49,7 +49,7 @@ def lexicon() -> Lexicon:
     path = Path(unidic_lite.DICDIR) / "sys.dic"
     found: dict[bytes, tuple[set[str], set[str]]] = {"姓".encode(): (set(), set()), "名".encode(): (set(), set())}
     with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        for m in _PERSON.finditer(data):  # type: ignore[call-overload]
+        for m in _PERSON.finditer(data):
             writings, readings = found[m.group(1)]
             writings.add(m.group(3).decode())
             if m.group(2) and m.group(2) != b"*":
