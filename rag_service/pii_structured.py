@@ -25,13 +25,14 @@ _ID_LABEL = (
     r"(?:患者ID|患者番号|カルテ(?:番号|No\.?)?|診察券(?:番号)?(?: ?No\.?)?|病歴番号|入院番号|利用者ID"
     r"|(?<![A-Za-z])(?:ID|MRN))"
 )
+_BARE_MYNUMBER = re.compile(r"(?<![\d-])(\d{4}[ -]\d{4}[ -]\d{4})(?![\d-])")
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("EMAIL", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")),
     (
         "MYNUMBER",
         re.compile(r"(?:個人番号|マイナンバ-|[Mm]y ?[Nn]umber)[^\n]{0,14}?(?<!\d)(\d{4}[ -]?\d{4}[ -]?\d{4})(?!\d)"),
     ),
-    ("MYNUMBER", re.compile(r"(?<![\d-])(\d{4}[ -]\d{4}[ -]\d{4})(?![\d-])")),
+    ("MYNUMBER", _BARE_MYNUMBER),
     (
         "INSURANCE",
         re.compile(
@@ -77,6 +78,9 @@ def _phone_ok(value: str) -> bool:
     return 10 <= digits <= 11 or (value.startswith("+81") and 11 <= digits <= 12)
 
 
+_OTHER_NUMBER = re.compile(r"(?<!個人)(?<!マイナ)(?:番号|No\.?|ID|#)" + _SEP + r" ?$")
+
+
 def structured_spans(folded: str) -> list[PiiSpan]:
     spans: list[PiiSpan] = []
     for kind, pattern in _PATTERNS:
@@ -85,6 +89,9 @@ def structured_spans(folded: str) -> list[PiiSpan]:
             for g in groups:
                 if kind == "PHONE" and not _phone_ok(m.group(g)):
                     continue
+                if pattern is _BARE_MYNUMBER and _OTHER_NUMBER.search(folded[max(0, m.start() - 12) : m.start()]):
+                    continue  # 検体番号 1234 5678 9012: a labelled number of something else
+
                 spans.append(PiiSpan(m.start(g), m.end(g), kind))
     return spans
 
