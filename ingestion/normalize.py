@@ -30,6 +30,7 @@ _HEADING = (
     r"|(?:CQ|BQ|FQ|FRQ)\s*\d"
     r"|\d{1,2}(?:[.\-]\d{1,2})*\.?\s+(?![a-z%])\S"
     r"|\(?\d{1,2}\)\s*\S"
+    r"|\d{1,2}\.(?![\d.])\s*(?=[^\x00-\x7f])"  # a numbered item set without a space: `2.腎機能…` (`１．` after NFKC)
     r"|[IVX]{1,5}\.\s*\S"
     r"|#{1,6}\s"
     r"|【"
@@ -65,9 +66,23 @@ def _keeps_newline(cur: str, nxt: str) -> bool:
         return True
     if cur.endswith(_SENTENCE_END):
         return not nxt.startswith(_CLOSING)
-    if TABLE_SEP in cur or TABLE_SEP in nxt or _BLOCK_START.match(nxt):
+    if TABLE_SEP in cur or TABLE_SEP in nxt or _BLOCK_START.match(nxt) or _bracketed(cur):
         return True
     return bool(_LABEL_ONLY.match(cur) or (_HEADING_START.match(cur) and len(cur) <= _SHORT_HEADING))
+
+
+def _bracketed(line: str) -> bool:
+    """A line that is one bracketed unit (`（推奨度・エビデンス総体の総括：1C（…））`, `【推奨度 2, …】`): it ends
+    there."""
+    if line[:1] not in "(【[〔" or line[-1:] not in ")】]〕":
+        return False
+    depth = 0
+    for i, ch in enumerate(line):
+        depth += ch in "(【[〔"
+        depth -= ch in ")】]〕"
+        if depth == 0 and i < len(line) - 1:
+            return False
+    return depth == 0
 
 
 def _join(cur: str, nxt: str) -> str:
@@ -118,6 +133,7 @@ _PAGE_NUMBER = re.compile(
     rf"^(?:[{_DASHY}]*\d{{1,4}}[{_DASHY}]*|\d{{1,4}}\s*/\s*\d{{1,4}}|(?:p|P|page|Page)\.?\s*\d{{1,4}}|\d{{1,4}}\s*頁"
     r"|\(\d{1,4}\))$"
 )
+_DASH_ONLY = re.compile(f"^[{_DASHY}]+$")
 _EDGE = 1  # lines counted as running-line candidates on each end of a page (labels repeat just inside them)
 _STRIP_MAX = 3  # lines at most removed from each end of a page
 _MIN_PAGES = 3
@@ -128,7 +144,9 @@ def _line_key(line: str) -> str:
 
 
 def _is_page_number(line: str) -> bool:
-    return bool(_PAGE_NUMBER.match(normalize_chars(line).strip()))
+    """`- 3 -`, `3 / 10`, `p. 3`, `3頁`, `(3)`; and a line of dashes alone (OCR splits `ーー 45 ーー` into lines)."""
+    line = normalize_chars(line).strip()
+    return bool(_PAGE_NUMBER.match(line) or _DASH_ONLY.match(line))
 
 
 def _cell_keys(line: str) -> set[str]:

@@ -57,8 +57,6 @@ def build_outline(doc: SourceDocument, chunks: Sequence[Chunk]) -> dict[str, Any
         "empty_pages": list(doc.empty_pages),
         "quality": [{"page": q.page, "chars": q.chars, "plausible": round(q.plausible, 4)} for q in doc.quality],
         "sections": sections,
-        "recommendations": [
-            {**r, "path": s["path"]} for s in sections for r in s.get("recommendations", [])
-        ],
+        "recommendations": [{**r, "path": s["path"]} for s in sections for r in s.get("recommendations", [])],
         "notes": _notes(doc.sections),
     }

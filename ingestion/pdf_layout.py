@@ -80,51 +80,65 @@ def rows_of(lines: list[Line]) -> list[Row]:
     return rows
 
 
-_MIDDLE = (0.35, 0.65)  # a two-column page's gutter lies within this share of the page width
 _MIN_COLUMN_ROWS = 4  # rows where both columns hold a line that fills its column (a table's cells rarely do)
 _FILLED = 0.8  # a line that fills its column spans this share of the column's width
-_MIN_COLUMN = 0.3  # a text column is at least this share of the page wide
+_MIN_COLUMN = 0.3  # a text column is at least this share of the page wide (two columns; 0.2 for three)
+_BANDS = {2: [(0.35, 0.65)], 3: [(0.25, 0.42), (0.58, 0.75)]}  # where the gutters of 2 or 3 columns lie
 
 
-def _gutter(lines: list[Line], width: float) -> float | None:
-    """The x of the gutter of a page set in two columns whose lines were drawn row by row across both (so that
-    consecutive lines sit on one row with a gap near the middle), or None. A table has such rows too, but its
-    cells do not fill the two halves of the page row after row as a column's lines do."""
-    lo, hi = _MIDDLE[0] * width, _MIDDLE[1] * width
-    pairs = [(a, b) for a, b in itertools.pairwise(lines) if _same_row(a, b) and a.x1 < hi and b.x0 > lo]
-    if len(pairs) < _MIN_COLUMN_ROWS:
+def _gutters_for(lines: list[Line], width: float, bands: list[tuple[float, float]]) -> list[float] | None:
+    """The gutters of a page set in `len(bands) + 1` columns whose lines were drawn row by row across them
+    (consecutive lines sit on one row with a gap in each gutter band), or None. A table has such rows too, but
+    its cells do not fill the columns row after row as a column's lines do."""
+    gutters: list[float] = []
+    for lo_share, hi_share in bands:
+        lo, hi = lo_share * width, hi_share * width
+        pairs = [(a, b) for a, b in itertools.pairwise(lines) if _same_row(a, b) and lo < a.x1 < hi and lo < b.x0]
+        pairs = [(a, b) for a, b in pairs if b.x0 < hi]
+        if len(pairs) < _MIN_COLUMN_ROWS:
+            return None
+        mids = sorted((a.x1 + b.x0) / 2 for a, b in pairs)
+        gutters.append(mids[len(mids) // 2])
+    edges = [0.0, *gutters, width]
+    spans = list(itertools.pairwise(edges))
+    columns = [[ln for ln in lines if ln.horizontal and a <= ln.x0 and ln.x1 <= b] for a, b in spans]
+    if not all(columns):
         return None
-    mids = sorted((max(a.x1, lo) + min(b.x0, hi)) / 2 for a, b in pairs)
-    g = mids[len(mids) // 2]
-    left = [ln for ln in lines if ln.horizontal and ln.x1 <= g]
-    right = [ln for ln in lines if ln.horizontal and ln.x0 >= g]
-    if not left or not right:
-        return None
-    left_w = max(ln.x1 for ln in left) - min(ln.x0 for ln in left)
-    right_w = max(ln.x1 for ln in right) - min(ln.x0 for ln in right)
-    if min(left_w, right_w) < _MIN_COLUMN * width:
+    widths = [max(ln.x1 for ln in col) - min(ln.x0 for ln in col) for col in columns]
+    if min(widths) < (_MIN_COLUMN if len(bands) == 1 else 0.2) * width:
         return None  # a column of short cells (the 点数表's `465点` beside its items) is not a text column
-    filled = sum(
-        a.x1 <= g <= b.x0 and a.x1 - a.x0 >= _FILLED * left_w and b.x1 - b.x0 >= _FILLED * right_w for a, b in pairs
-    )
-    crossing = sum(ln.x0 < g < ln.x1 for ln in lines)
-    return g if filled >= _MIN_COLUMN_ROWS and crossing < filled else None
+    filled = 0
+    for a, b in itertools.pairwise(lines):
+        for i, g in enumerate(gutters):
+            if _same_row(a, b) and a.x1 <= g <= b.x0 and a.x1 - a.x0 >= _FILLED * widths[i]:
+                filled += b.x1 - b.x0 >= _FILLED * widths[i + 1]
+    crossing = sum(any(ln.x0 < g < ln.x1 for g in gutters) for ln in lines)
+    return gutters if filled >= _MIN_COLUMN_ROWS * len(gutters) and crossing < filled else None
+
+
+def _gutters(lines: list[Line], width: float) -> list[float] | None:
+    return _gutters_for(lines, width, _BANDS[3]) or _gutters_for(lines, width, _BANDS[2])
 
 
 def reading_order(lines: list[Line], width: float) -> list[Line]:
-    """Lines of a two-column page drawn row by row, put back in reading order: between lines that cross the gutter
-    (a title over both columns), the left column's lines, then the right column's. Other pages are left as drawn."""
-    g = _gutter(lines, width)
-    if g is None:
+    """Lines of a page in two or three columns drawn row by row, put back in reading order: between lines that cross
+    a gutter (a title over the columns), the first column's lines, then the next column's. Other pages are left as
+    drawn."""
+    gutters = _gutters(lines, width)
+    if gutters is None:
         return lines
-    crossing = sorted(ln.y0 for ln in lines if ln.x0 < g < ln.x1 or not ln.horizontal)
+
+    def crosses(ln: Line) -> bool:
+        return any(ln.x0 < g < ln.x1 for g in gutters) or not ln.horizontal
+
+    crossing = sorted(ln.y0 for ln in lines if crosses(ln))
 
     def key(item: tuple[int, Line]) -> tuple[int, int, int, int]:
         i, ln = item
-        if ln.x0 < g < ln.x1 or not ln.horizontal:
+        if crosses(ln):
             return (crossing.index(ln.y0) + 1, 0, 0, i)
         band = sum(y < ln.y0 for y in crossing)
-        return (band, 1, int(ln.x0 >= g), i)
+        return (band, 1, sum(ln.x0 >= g for g in gutters), i)
 
     return [ln for _, ln in sorted(enumerate(lines), key=key)]
 

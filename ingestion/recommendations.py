@@ -77,7 +77,7 @@ def _clean(statement: str) -> str:
 
 def _after_grade(text: str, hit: GradeHit) -> str:
     """`。` when the grade closed the statement's own line (`…を推奨する（1C）。`): it belongs to the statement."""
-    return "。" if text[hit.end : hit.end + 1] == "。" and not text[:hit.start].endswith("。") else ""
+    return "。" if text[hit.end : hit.end + 1] == "。" and not text[: hit.start].endswith("。") else ""
 
 
 def _recommendation(cq: str | None, text: str, grade: Grade, reader: str | None, number: int | None,
@@ -141,7 +141,7 @@ def _read_graded(st: _Cq, hits: list[GradeHit], body: int) -> None:
     for i, hit in enumerate(hits):
         limit = hits[i + 1].start if i + 1 < len(hits) else len(st.text)
         marker, start, number, skipped = _statement_before(st, lo, hit)
-        _ungraded(st, skipped, hit.start, "no grade is printed after it")
+        _ungraded(st, skipped, marker, "no grade is printed after it")
         statement = _clean(st.text[start : hit.start])
         forward = not statement or hit.position == "label"
         if forward and hit.position == "label" and statement and not st.between(lo, hit.start, "part"):

@@ -6,8 +6,9 @@ levels matters (a heading closes every open heading of its level or deeper):
 - 0: ``第N章`` / ``第N部`` / ``第N編``, markdown ``#``
 - 1: ``第N節``, Roman ``I.`` (NFKC turns Ⅰ into I), ``##``
 - 2: ``第N款``, ``###`` and deeper
-- 3, 4, 5: numbered ``1.`` / ``1.2`` / ``1-1-1`` by depth (short lines only): nested under the 節 or 款 they sit in
-  (the 点数表's ``1 急性期一般入院基本料`` under ``第1節 入院基本料``), and ``1.2`` under ``1.``
+- 3: a fee schedule's 区分 entry, code and title (``A000 初診料``, ``K615-2 経皮的大動脈遮断術 | 1,660点``)
+- 4, 5, 6: numbered ``1.`` / ``1.2`` / ``1-1-1`` by depth (short lines only): nested under the 節, 款 or 区分 they
+  sit in (the 点数表's ``1 急性期一般入院基本料`` under ``A100 一般病棟入院基本料``), and ``1.2`` under ``1.``
 - 9: clinical questions ``CQ3-2`` / ``CQ 3-2`` / ``ＣＱ３－２`` (also BQ, FQ, FRQ): the deepest, so a CQ stays inside
   the numbered section it is in, and the next numbered heading closes it
 
@@ -33,12 +34,14 @@ _CQ = re.compile(f"^({CQ_MARKER})\\.?\\s*(.*)$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:[.\-]\d{1,2})*\.?|[IVX]{1,5}\.)\s+(\S.*)$")
 _MARKDOWN = re.compile(r"^(#{1,6})\s+(.*)$")
 _MAX_NUMBERED_HEADING = 40
+_FEE_CODE = re.compile(r"^(?:区分\s*)?([A-N]\d{3}(?:-\d{1,2})*)\s+([^|]{2,60}?)(?:\s*\|\s*[\d,]+点)?$")
 # a contents line: `11 災害訓練等の実施について・・・・・9`, `第1章 総論 5` (a title, then its page number)
 _LEADERS = re.compile(r"(?:[・･…‥·.。]\s*){3,}\s*\d*\s*$|(?<=[\u3041-\u30ff\u3400-\u9fff)])\s+\d{1,3}$")
 _CONTENTS = re.compile(r"^(?:#+\s*)?(?:目\s*次|もくじ|contents|table of contents)$", re.I)
 _WORD = re.compile(r"[A-Za-z\u3041-\u30ff\u3400-\u9fff]")
 _PAGE_WORD = re.compile(r"^(?:頁|ページ|page|p\.?)\s*\d*$", re.I)
 CQ_LEVEL = 9
+_NUMBERED_LEVELS = (4, 5, 6)
 _MAX_HEADING = {0: 60, 1: 60, 2: 60, CQ_LEVEL: 160}  # 第n章 / 節 / 款 titles are short; a CQ is a question
 
 
@@ -51,6 +54,8 @@ class Heading:
 def parse_heading(line: str) -> Heading | None:
     """The heading a normalised line opens, or None for body text (and for table rows)."""
     line = line.strip()
+    if m := _FEE_CODE.match(line):
+        return Heading(3, f"{m[1]} {m[2].strip()}") if not m[2].rstrip().endswith("。") else None
     if not line or TABLE_SEP in line or _CONTENTS.match(line) or _LEADERS.search(line):
         return None  # a contents page's lines (and 目次 itself) are not the document's headings
     if m := _MARKDOWN.match(line):
@@ -62,14 +67,14 @@ def parse_heading(line: str) -> Heading | None:
             marker = re.sub(r"\s+", "", m[1])
             return Heading(level, f"{marker} {m[2].strip()}".strip())
     m = _NUMBERED.match(line)
-    if m and (len(_WORD.findall(m[2])) < 2 or _PAGE_WORD.match(m[2])):
-        return None  # `1 0`, `47 頁`: a number read by OCR, not a heading
+    if m and (len(_WORD.findall(m[2])) < 2 or _PAGE_WORD.match(m[2]) or re.match(r"0\b", m[1])):
+        return None  # `1 0`, `47 頁`: a number read by OCR, not a heading; nor is item 0
     if m and len(line) <= _MAX_NUMBERED_HEADING and not line.endswith(("。", "、")):
         if "、" in m[2] and len(line) > 20:
             return None  # a numbered sentence that wrapped (`12 別に厚生労働大臣が定める保険医療機関においては、…`)
         if m[1].endswith(".") and m[1][:-1].isalpha():  # Roman: I. II.
             return Heading(1, f"{m[1]} {m[2].strip()}")
-        return Heading(3 + min(len(re.findall(r"[.\-]\d", m[1])), 2), f"{m[1]} {m[2].strip()}")
+        return Heading(4 + min(len(re.findall(r"[.\-]\d", m[1])), 2), f"{m[1]} {m[2].strip()}")
     return None
 
 
@@ -146,15 +151,16 @@ def _cq_lines(lines: list[str]) -> list[str]:
     return out
 
 
-def _cq_list(lines: list[str], headings: list[Heading | None]) -> set[int]:
-    """Lines of a list of CQs (a methods chapter or a summary lists every CQ again): three or more CQ headings in a
-    row with at most one short line between two of them. They are not the CQs' own sections."""
+def _listed(lines: list[str], headings: list[Heading | None], levels: tuple[int, ...], gaps: int) -> set[int]:
+    """Lines of a list (a methods chapter lists every CQ again; a form lists its options `1 未確認` `2 透析可` …):
+    three or more headings of `levels` in a row with at most `gaps` short lines between two of them (a CQ's title
+    may wrap). They are list items, not sections."""
     listed: set[int] = set()
     run: list[int] = []
     gap = 0
     for i, (line, h) in enumerate(zip(lines, headings, strict=True)):
-        if h is not None and h.level == CQ_LEVEL:
-            if run and gap > 1:
+        if h is not None and h.level in levels:
+            if run and gap > gaps:
                 listed |= set(run) if len(run) >= 3 else set()
                 run = []
             run.append(i)
@@ -176,14 +182,14 @@ def split_sections(pages: list[PageText]) -> list[Section]:
         return []
     lines = doc.splitlines(keepends=True)
     headings = [parse_heading(line) for line in lines]
-    for i in _cq_list(lines, headings):
+    for i in _listed(lines, headings, (CQ_LEVEL,), 1) | _listed(lines, headings, _NUMBERED_LEVELS, 0):
         headings[i] = None
     sections: list[Section] = []
     stack: list[Heading] = []
     begin = pos = 0
     items = 0  # the last number of a list inside the open CQ (`1.` `2.` … are its statements, not headings)
     for line, heading in zip(lines, headings, strict=True):
-        if heading is not None and stack and stack[-1].level == CQ_LEVEL and 3 <= heading.level <= 5:
+        if heading is not None and stack and stack[-1].level == CQ_LEVEL and heading.level in _NUMBERED_LEVELS:
             number = int(m[1]) if (m := re.match(r"^(\d{1,2})\b", line.strip())) else 0
             if number in (1, items + 1):
                 items, heading = number, None

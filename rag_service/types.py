@@ -55,6 +55,8 @@ class Grade:
         '' for an empty grade."""
         if self.good_practice:
             return "Good Practice Statement"
+        if self.empty:
+            return ""  # a direction read from the statement alone is not a grade
         parts: list[str] = []
         if self.rec_class:
             parts.append(f"推奨クラス {self.rec_class}")

@@ -61,15 +61,16 @@ def test_guideline_hit_carries_pages_section_and_recommendation(client: TestClie
     assert c["source_id"] == "demo-htn-2025" and c["edition"] == "2025年版"
     assert c["section_path"][0].startswith("第2章") and "CQ2-2" in c["section_path"][-1]
     assert 1 <= c["page_start"] <= c["page_end"] <= 5
-    assert c["recommendation"] == {
-        "cq": "CQ2-2",
-        "strength": 2,
-        "certainty": "C",
-        "text": "75歳以上の高齢者では、忍容性を確認しながら診察室血圧140/90mmHg未満を目標とすることを提案する。",
-        "rec_class": None,
-        "good_practice": False,
-    }
-    assert c["recommendations"] == [c["recommendation"]]  # this CQ has one
+    rec = c["recommendation"]
+    assert {k: rec[k] for k in ("cq", "strength", "certainty", "rec_class", "good_practice", "direction")} == {
+        "cq": "CQ2-2", "strength": 2, "certainty": "C", "rec_class": None, "good_practice": False, "direction": "for"
+    }  # fmt: skip
+    assert rec["text"] == (
+        "75歳以上の高齢者では、忍容性を確認しながら診察室血圧140/90mmHg未満を目標とすることを提案する。"
+    )
+    assert (rec["grade"], rec["format"]) == ("2C・行うことを弱く推奨", "minds-two-line")
+    assert c["page_start"] <= rec["page_start"] <= rec["page_end"] <= c["page_end"]
+    assert c["recommendations"] == [rec]  # the hit holds this one statement
 
 
 def test_superseded_edition_is_absent_by_default_and_found_as_of_its_time(client: TestClient) -> None:

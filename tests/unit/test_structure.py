@@ -6,7 +6,7 @@ import pytest
 
 from ingestion.pdf import extract_pages
 from ingestion.structure import parse_heading, split_sections, split_text_sections
-from rag_service.types import PageText, Recommendation
+from rag_service.types import PageText
 
 DEMO = Path(__file__).resolve().parents[2] / "corpora" / "guidelines"
 
@@ -18,11 +18,13 @@ DEMO = Path(__file__).resolve().parents[2] / "corpora" / "guidelines"
         ("第三章 薬物療法", 0, "第三章 薬物療法"),
         ("第2節 降圧目標", 1, "第2節 降圧目標"),
         ("第1款 検体検査実施料", 2, "第1款 検体検査実施料"),
-        ("1. はじめに", 3, "1. はじめに"),
-        ("1 急性期一般入院基本料", 3, "1 急性期一般入院基本料"),
-        ("1.2 降圧目標", 4, "1.2 降圧目標"),
-        ("1-1 定義", 4, "1-1 定義"),
-        ("1-1-2 家庭血圧", 5, "1-1-2 家庭血圧"),
+        ("A000 初診料 | 291点", 3, "A000 初診料"),  # a fee schedule's 区分 entry
+        ("K615-2 経皮的大動脈遮断術 | 1,660点", 3, "K615-2 経皮的大動脈遮断術"),
+        ("1. はじめに", 4, "1. はじめに"),
+        ("1 急性期一般入院基本料", 4, "1 急性期一般入院基本料"),
+        ("1.2 降圧目標", 5, "1.2 降圧目標"),
+        ("1-1 定義", 5, "1-1 定義"),
+        ("1-1-2 家庭血圧", 6, "1-1-2 家庭血圧"),
         ("I. 総論", 1, "I. 総論"),
         ("CQ3-2 減塩は推奨されるか?", 9, "CQ3-2 減塩は推奨されるか?"),
         ("CQ 3-2 減塩は推奨されるか?", 9, "CQ3-2 減塩は推奨されるか?"),
@@ -90,7 +92,8 @@ def test_recommendation_fields_inline(body: str, strength: int, certainty: str) 
     (section,) = split_text_sections(text)
     rec = section.recommendation
     assert rec is not None
-    assert (rec.cq, rec.text, rec.strength, rec.certainty) == ("CQ2-1", "130/80 mmHg未満を目標とする。", strength, certainty)
+    want = ("CQ2-1", "130/80 mmHg未満を目標とする。", strength, certainty)
+    assert (rec.cq, rec.text, rec.strength, rec.certainty) == want
 
 
 def test_section_without_cq_has_no_recommendation() -> None:
