@@ -10,6 +10,7 @@ characters per second on one core over the whole set (median of repeats).
 from __future__ import annotations
 
 import json
+import math
 import re
 import statistics
 import time
@@ -74,6 +75,16 @@ def load_labelled(path: Path) -> list[Labelled]:
     return rows
 
 
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval (95% by default) of a proportion k/n: stays inside [0, 1] and is sound at 0 and n."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4))
+
+
 def _overlaps(a: PiiSpan, b: PiiSpan) -> bool:
     return a.start < b.end and b.start < a.end
 
@@ -117,17 +128,25 @@ def score(rows: Sequence[Labelled], predict: Callable[[str], list[PiiSpan]] = fi
         types[t] = {
             **c,
             "recall": round(c["found"] / c["gold"], 4) if c["gold"] else None,
+            "recall_ci": wilson(c["found"], c["gold"]) if c["gold"] else None,
             "typed_recall": round(c["typed"] / c["gold"], 4) if c["gold"] else None,
             "precision": round(c["right"] / c["predicted"], 4) if c["predicted"] else None,
+            "precision_ci": wilson(c["right"], c["predicted"]) if c["predicted"] else None,
         }
     gold = sum(c["gold"] for c in per.values())
+    found = sum(c["found"] for c in per.values())
     predicted_n = sum(c["predicted"] for c in per.values())
+    right = sum(c["right"] for c in per.values())
     return {
         "rows": len(rows),
         "types": types,
         "overall": {
-            "recall": round(sum(c["found"] for c in per.values()) / gold, 4) if gold else None,
-            "precision": round(sum(c["right"] for c in per.values()) / predicted_n, 4) if predicted_n else None,
+            "gold": gold,
+            "recall": round(found / gold, 4) if gold else None,
+            "recall_ci": wilson(found, gold) if gold else None,
+            "predicted": predicted_n,
+            "precision": round(right / predicted_n, 4) if predicted_n else None,
+            "precision_ci": wilson(right, predicted_n) if predicted_n else None,
         },
         "rows_without_pii": clean_rows,
         "rows_without_pii_untouched": clean_untouched,
@@ -150,37 +169,53 @@ def chars_per_second(rows: Sequence[Labelled], repeats: int = 5) -> float:
     return n / statistics.median(times)
 
 
-def pii_markdown(results: dict[str, dict[str, Any]]) -> str:
+def _fmt(value: float | None, ci: tuple[float, float] | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.3f} [{ci[0]:.3f}–{ci[1]:.3f}]" if ci else f"{value:.3f}"
+
+
+def pii_markdown(results: dict[str, dict[str, Any]], misses: bool = True) -> str:
+    """Per set: recall and precision per type with 95% Wilson intervals, what was masked that must not be, speed;
+    then every miss and false positive (`misses=False` leaves them out: a measuring set's misses are not read)."""
     lines = []
     for name, r in results.items():
         lines += [f"### {name}: {r['rows']} sentences ({r['rows_without_pii']} without patient data)", ""]
-        lines += ["| type | gold | recall | typed recall | predicted | precision |", "|---|---:|---:|---:|---:|---:|"]
+        lines += ["| type | gold | recall [95% CI] | typed recall | predicted | precision [95% CI] |"]
+        lines += ["|---|---:|---:|---:|---:|---:|"]
         for t, c in r["types"].items():
-            fmt = lambda v: "–" if v is None else f"{v:.3f}"  # noqa: E731
+            typed = "–" if c["typed_recall"] is None else f"{c['typed_recall']:.3f}"
             lines.append(
-                f"| {t} | {c['gold']} | {fmt(c['recall'])} | {fmt(c['typed_recall'])} | {c['predicted']} | "
-                f"{fmt(c['precision'])} |"
+                f"| {t} | {c['gold']} | {_fmt(c['recall'], c['recall_ci'])} | {typed} | {c['predicted']} | "
+                f"{_fmt(c['precision'], c['precision_ci'])} |"
             )
         o = r["overall"]
         lines += [
-            f"| all | | {o['recall']:.3f} | | | {o['precision']:.3f} |",
+            f"| all | {o['gold']} | {_fmt(o['recall'], o['recall_ci'])} | | {o['predicted']} | "
+            f"{_fmt(o['precision'], o['precision_ci'])} |",
             "",
             f"Eponymous diseases masked: {len(r['eponyms_masked'])}. Sentences without patient data left untouched: "
             f"{r['rows_without_pii_untouched']}/{r['rows_without_pii']}. Speed: {r['chars_per_s']:,.0f} characters/s "
             "on one core.",
             "",
         ]
+        if misses:
+            lines += [f"Misses ({len(r['misses'])}):", ""]
+            lines += [f"- {m['id']} {m['type']}: 「{m['span']}」" for m in r["misses"]]
+            lines += ["", f"Masked but not patient data ({len(r['false_positives'])}):", ""]
+            lines += [f"- {m['id']} {m['type']}: 「{m['span']}」" for m in r["false_positives"]]
+            lines.append("")
     return "\n".join(lines)
 
 
-def run_pii_eval(paths: Sequence[Path], out: Path | None = None) -> tuple[str, dict[str, Any]]:
+def run_pii_eval(paths: Sequence[Path], out: Path | None = None, misses: bool = True) -> tuple[str, dict[str, Any]]:
     results = {}
     for path in paths:
         rows = load_labelled(path)
         r = score(rows)
         r["chars_per_s"] = round(chars_per_second(rows))
         results[path.stem] = r
-    text = pii_markdown(results)
+    text = pii_markdown(results, misses)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "report.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -11,7 +11,9 @@ from __future__ import annotations
 import time
 
 from eval.pii_eval import DATA, load_labelled, score
-from rag_service.pii import PiiSpan, _is_eponym, _resolve, find_pii
+from rag_service.pii import PiiSpan, find_pii
+from rag_service.pii_base import resolve as _resolve
+from rag_service.pii_names import _is_eponym
 
 
 def main() -> None:

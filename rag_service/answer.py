@@ -7,7 +7,7 @@ answer that says the abstention marker, or that cites no provided source, is an 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from rag_service.citations import Citation, citations_for, number_sources, parse_citations
@@ -151,10 +151,10 @@ def scope_reply(hits: Sequence[Hit], raw: str | None = None) -> AnswerResult:
 
 def finish_answer(raw: str, hits: Sequence[Hit]) -> AnswerResult:
     """Clean the model's text, keep only real citations, and decide whether it abstained (or went out of bounds)."""
+    if leaks_system_prompt(raw, [ANSWER_SYSTEM_PROMPT]):  # first: the system prompt holds the scope reply itself
+        return _abstention("回答がシステムの指示文を含んでいたため表示しません。", hits, raw)
     if SCOPE_REPLY[:30] in raw:
         return scope_reply(hits, raw)
-    if leaks_system_prompt(raw, [ANSWER_SYSTEM_PROMPT]):
-        return _abstention("回答がシステムの指示文を含んでいたため表示しません。", hits, raw)
     parsed = parse_citations(raw, len(hits))
     if ABSTAIN_MARKER in raw:
         after = _first_sentence(raw.split(ABSTAIN_MARKER, 1)[1].strip(" :：、\n"))
@@ -197,7 +197,8 @@ def stream_answer(
     """`AnswerDelta`s as the model writes, then one `AnswerDone` (only that one when it abstains early).
 
     For SSE: send each delta as it comes and the final result (cleaned text, citations, abstained) last; a client
-    that shows the deltas should replace them with the final text, which has invented markers removed.
+    that shows the deltas should replace them with the final text, which has invented markers removed. Deltas carry
+    only text the answer keeps (`gated`): an echoed system prompt or an abstention's echo is never streamed.
     """
     if out_of_scope(q.text):
         yield AnswerDone(scope_reply([]))
@@ -206,8 +207,33 @@ def stream_answer(
     if gap is not None:
         yield AnswerDone(_abstention(gap, hits))
         return
-    parts: list[str] = []
-    for delta in llm.stream(build_answer_prompt(q.text, hits), temperature=0.0, max_tokens=max_tokens):
-        parts.append(delta)
-        yield AnswerDelta(delta)
-    yield AnswerDone(finish_answer("".join(parts), hits))
+    yield from gated(llm.stream(build_answer_prompt(q.text, hits), temperature=0.0, max_tokens=max_tokens), hits)
+
+
+HOLD_BACK = 40  # characters a stream keeps back: a signal to withhold (回答不能, a prompt line) may come in pieces
+
+
+def _withheld(text: str) -> bool:
+    """Text that makes the whole answer withheld, whatever follows: an abstention, the scope reply, a prompt line."""
+    return ABSTAIN_MARKER in text or SCOPE_REPLY[:30] in text or leaks_system_prompt(text, [ANSWER_SYSTEM_PROMPT])
+
+
+def gated(pieces: Iterable[str], hits: Sequence[Hit]) -> Iterator[AnswerDelta | AnswerDone]:
+    """The model's pieces as `AnswerDelta`s, but only text that the answer keeps: nothing is sent until the text
+    cites a source, the last `HOLD_BACK` characters wait for what follows them, and from the first sign that the
+    answer will be withheld (an abstention, the scope reply, a line of the system prompt) nothing more is sent."""
+    text, sent, closed = "", 0, False
+    for piece in pieces:
+        text += piece
+        if closed or len(text) - sent <= HOLD_BACK:
+            continue
+        if _withheld(text):
+            closed = True
+        elif parse_citations(text, len(hits)).used:
+            upto = len(text) - HOLD_BACK
+            yield AnswerDelta(text[sent:upto])
+            sent = upto
+    result = finish_answer(text, hits)
+    if not result.abstained and sent < len(text):
+        yield AnswerDelta(text[sent:])
+    yield AnswerDone(result)

@@ -21,12 +21,13 @@ from rag_service.answer import format_sources
 from rag_service.citations import Citation, citations_for, parse_citations
 from rag_service.errors import LLMRequestError
 from rag_service.llm import LLMClient, Message
-from rag_service.prompting import DATA_RULES, fence_question, masked_choices
+from rag_service.prompting import DATA_RULES, fence_question, leaks_system_prompt, masked_choices
 from rag_service.query import SearchQuery
 from rag_service.retrieve import Retriever
 from rag_service.types import Hit
 
 EXAM_LETTERS = "abcde"
+WITHHELD = "（この出力はシステムの指示文を含んでいたため表示しません）"  # a sample's text, as answers are withheld
 
 EXAM_SYSTEM_PROMPT = f"""あなたは日本の医師国家試験と専門医試験の問題に答える医学の専門家です。
 問題文と選択肢をよく読み、正しい選択肢の記号を選んでください。
@@ -70,7 +71,7 @@ class ExamResult:
     answer_letters: str  # the voted answer, letters sorted ("ac"); "" when no sample gave a usable answer
     votes: list[str]  # each sample's parsed letters, in sample order ("" for an unusable sample)
     citations: list[Citation]  # sources cited by the samples that gave the winning answer, by first use
-    raw: list[str]  # each sample's text as it came back
+    raw: list[str]  # each sample's text as it came back, or WITHHELD when it repeats the system prompt
     hits: list[Hit]  # the numbered sources in the prompt (empty for no_rag)
     fallback: list[bool] = field(default_factory=list)  # per sample: read by the text parser
 
@@ -220,4 +221,5 @@ def exam(
         got = read[i]
         cited = got[1] if got else parse_citations(raw[i], len(hits)).used
         used.extend(n for n in cited if n not in used and 1 <= n <= len(hits))
-    return ExamResult(winner, parsed, citations_for(used, hits), list(raw), hits, [got is None for got in read])
+    shown = [WITHHELD if leaks_system_prompt(r, [EXAM_SYSTEM_PROMPT]) else r for r in raw]
+    return ExamResult(winner, parsed, citations_for(used, hits), shown, hits, [got is None for got in read])

@@ -11,346 +11,12 @@ eval/data/pii with `rag eval pii`; spaCy/GiNZA NER was measured against these ru
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from rag_service.pii_base import MASKS, TYPES, Masked, PiiSpan, fold, resolve, words
+from rag_service.pii_dictnames import checked, lexicon_names
+from rag_service.pii_names import context_names, morph_names, readings
+from rag_service.pii_structured import dates_of_birth, structured_spans
 
-import fugashi
-
-TYPES = ("NAME", "PATIENT_ID", "DOB", "PHONE", "ADDRESS", "POSTAL", "EMAIL", "INSURANCE", "MYNUMBER")
-MASKS = {
-    "NAME": "［氏名］",
-    "PATIENT_ID": "［患者ID］",
-    "DOB": "［生年月日］",
-    "PHONE": "［電話番号］",
-    "ADDRESS": "［住所］",
-    "POSTAL": "［郵便番号］",
-    "EMAIL": "［メール］",
-    "INSURANCE": "［保険番号］",
-    "MYNUMBER": "［個人番号］",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class PiiSpan:
-    start: int  # offsets into the input, as Python counts them (code points)
-    end: int
-    type: str
-
-
-@dataclass(frozen=True, slots=True)
-class Masked:
-    masked: str
-    spans: list[PiiSpan]
-
-
-# --- folding: same length as the input, so a match's offsets are the input's ------------------------------------
-
-_FOLD: dict[int, str] = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)}  # full-width ASCII → ASCII
-_FOLD.update({ord(c): "-" for c in "‐‑‒–—―−ーｰ－"})
-_FOLD[0x3000] = " "
-
-
-def fold(text: str) -> str:
-    """Full-width ASCII to ASCII, dashes and ー to '-', the ideographic space to ' ': one code point for one."""
-    out = text.translate(_FOLD)
-    assert len(out) == len(text)
-    return out
-
-
-# --- structured types ------------------------------------------------------------------------------------------------
-
-_SEP = r"[:： #=]*"
-_J = r"[一-龥々〆ヵヶぁ-んァ-ヶー]"
-_PREF = r"(?:東京都|北海道|(?:京都|大阪)府|[一-龥]{2,3}県)"
-_DATE = (
-    r"(?:(?:明治|大正|昭和|平成|令和) ?(?:\d{1,2}|元)年 ?\d{1,2}月 ?\d{1,2}日"
-    r"|(?<![A-Za-z])[MTSHR] ?\d{1,2}[./-]\d{1,2}[./-]\d{1,2}"
-    r"|(?:19|20)\d{2}(?:年 ?\d{1,2}月 ?\d{1,2}日|/\d{1,2}/\d{1,2}|-\d{1,2}-\d{1,2}|\.\d{1,2}\.\d{1,2}))"
-)
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("EMAIL", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")),
-    (
-        "MYNUMBER",
-        re.compile(r"(?:個人番号|マイナンバ-|[Mm]y ?[Nn]umber)[^0-9\n]{0,14}?(\d{4}[ -]?\d{4}[ -]?\d{4})(?!\d)"),
-    ),
-    ("MYNUMBER", re.compile(r"(?<![\d-])(\d{4}[ -]\d{4}[ -]\d{4})(?![\d-])")),
-    ("INSURANCE", re.compile(r"(?:被?保険者(?:証)?番号|保険証番号)" + _SEP + r"(\d[\d-]{3,11})")),
-    ("INSURANCE", re.compile(r"記号[・･/]番号" + _SEP + r"(\d[\d-]*)[・･/ ](\d+)")),
-    ("INSURANCE", re.compile(r"記号" + _SEP + r"([一-龥\d][一-龥\d-]*\d)(?:[ 、,]*番号" + _SEP + r"(\d+))?")),
-    (
-        "PATIENT_ID",
-        re.compile(
-            r"(?:患者ID|患者番号|カルテ(?:番号|No\.?)|診察券(?:番号)?|病歴番号|(?<![A-Za-z])(?:ID|MRN))"
-            + _SEP
-            + r"([A-Za-z]{0,3}-?\d[\d-]{2,14}[A-Za-z]?)"
-        ),
-    ),
-    ("POSTAL", re.compile(r"(?:〒|郵便番号" + _SEP + r")\s?(\d{3}-?\d{4})(?!\d)")),
-    (
-        "PHONE",
-        re.compile(
-            r"(?<![\d-])((?:\+81[- ]?\(?0?\d{1,4}\)?|\(0\d{1,4}\)|0\d{1,4})[- ]?\(?\d{1,4}\)?[- ]?\d{3,4})(?![\d-])"
-        ),
-    ),
-    (
-        "ADDRESS",
-        re.compile(
-            _PREF + r"?(?:" + _J + r"{1,7}?[市区郡町村]){1,3}(?:" + _J + r"|\d+条)" + r"{0,8}?"
-            r"\d+(?:丁目|番地|番|号|-\d+)(?:の?\d+(?:番地|番|号)?|-\d+)*"
-            r"(?: ?[一-龥ァ-ヶA-Za-z][一-龥ァ-ヶA-Za-z-]{0,14}(?:\d{1,2}F ?)?\d{1,4}(?:号室?)?)?"  # ー is folded to -
-        ),
-    ),
-]
-_DOB_RE = re.compile(_DATE)
-_DOB_BEFORE = re.compile(r"(?:生年月日|誕生日|DOB|[Dd]ate of [Bb]irth|[Bb]orn|生まれ)[^\n]{0,6}$")
-_DOB_AGE_BEFORE = re.compile(r"\d{1,3}歳[ ）)、,]*$")
-_DOB_AFTER = re.compile(r"^ ?(?:生|（\d{1,3}歳|\(\d{1,3}歳| 生)")
-
-
-def _phone_ok(value: str) -> bool:
-    digits = sum(c.isdigit() for c in value)
-    return 10 <= digits <= 11 or (value.startswith("+81") and 11 <= digits <= 12)
-
-
-def _structured(folded: str) -> list[PiiSpan]:
-    spans: list[PiiSpan] = []
-    for kind, pattern in _PATTERNS:
-        for m in pattern.finditer(folded):
-            groups = [i for i in range(1, (m.lastindex or 0) + 1) if m.group(i)] or [0]
-            for g in groups:
-                if kind == "PHONE" and not _phone_ok(m.group(g)):
-                    continue
-                spans.append(PiiSpan(m.start(g), m.end(g), kind))
-    return spans
-
-
-def _dates_of_birth(folded: str, names: Sequence[PiiSpan]) -> list[PiiSpan]:
-    """A date is a birth date with a label before (生年月日, DOB), 生/（72歳 after it, or right after a name."""
-    out = []
-    for m in _DOB_RE.finditer(folded):
-        before, after = folded[max(0, m.start() - 16) : m.start()], folded[m.end() : m.end() + 6]
-        after_name = any(
-            0 <= m.start() - n.end <= 6 and not folded[n.end : m.start()].strip(" 様さん氏殿（(、,") for n in names
-        )
-        if _DOB_BEFORE.search(before) or _DOB_AGE_BEFORE.search(before) or _DOB_AFTER.match(after) or after_name:
-            out.append(PiiSpan(m.start(), m.end(), "DOB"))
-    return out
-
-
-# --- names -----------------------------------------------------------------------------------------------------------
-
-
-def words(text: str) -> list[str]:
-    """Space-separated words (long Japanese word lists read better as one string)."""
-    return text.split()
-
-
-def _alt(text: str) -> str:
-    """A regex alternation of space-separated words (the longer first, so 患者氏名 wins over 患者)."""
-    return "(?:" + "|".join(sorted(words(text), key=len, reverse=True)) + ")"
-
-
-_TITLES = "様 さま さん 氏 殿 くん 君 ちゃん 先生 医師 看護師 師長 夫妻 部長 所長 院長 医長 科長 主任 教授 准教授 講師"
-_HONORIFIC = re.compile(r"^ ?(?:" + _alt(_TITLES) + r"|Dr\.?)")
-_ORG_AFTER = re.compile(
-    r"^[ぁ-んァ-ヶー]{0,6}"
-    + _alt(
-        "記念 内科 外科 小児科 皮膚科 眼科 歯科 整形 耳鼻 クリニック 病院 医院 診療所 薬局 大学 医療 "
-        "会 市 区 町 村 駅 通り"
-    )
-    + r"|^[ぁ-んァ-ヶー]{0,6}ステ[ーｰ-]ション"
-)
-_EPONYM_AFTER = re.compile(
-    r"^(?:[・=-][ァ-ヶーA-Za-z]+)*"
-    + _alt(
-        "病 症候群 症 型 脳症 リンパ腫 動脈炎 食道 反射 徴候 試験 分類 スコア 療法 法 体 腫 細胞 反応 点 線 骨折 潰瘍 "
-        "肉腫 憩室 熱 貧血 サイン 徴 甲状腺炎 四徴 奇形 変性 腎炎 管 嚢 小体 結節 手術 切除 術 の法則 の分類 基準 "
-        "スケール 指数 係数 菌 ウイルス 式 研究"
-    )
-)
-_EPONYM_BEFORE = re.compile(r"[ァ-ヶー]+[・=-]$")
-_STRONG = "氏名 患者名 患者氏名 名前 お名前 フリガナ ふりがな ﾌﾘｶﾞﾅ カナ氏名 紹介患者 受診者 Name Pt Patient"
-_WEAK = (
-    "患者 担当医 主治医 担当看護師 担当 紹介医 記載者 記録者 家族 キーパーソン "
-    "長男 長女 次男 次女 三男 三女 妻 夫 母 父 "
-    "息子 娘 兄 姉 弟 妹 孫 祖母 祖父 医師 看護師 薬剤師 当直医 指導医 記載医 研修医 執刀医 院長 患児 利用者 MSW "
-    "ケアマネ ケアマネジャー ソーシャルワーカー Nurse Dr Dr. Mr Mr. Ms Ms. Mrs Mrs. Prof Prof."
-)
-_STRONG_LABEL = re.compile(_alt(_STRONG) + _SEP + r" ?$")
-_WEAK_LABEL = re.compile(r"(?:" + _alt(_WEAK.replace(".", "\\.")) + r"|[一-龥]{1,6}科)" + _SEP + r" ?$")
-_LABEL_WORDS = (
-    r"(?!"
-    + _alt("氏名 患者名 患者氏名 名前 患者 患児 紹介患者 受診者 担当医 主治医 記載医 指導医 当直医 利用者")
-    + r"[ :：])"
-)
-_KANA = r"[ァ-ヶーｦ-ﾟ]"
-_KANA_RUN = re.compile(r"(?<!" + _KANA + r")(?!(?:フリガナ|ﾌﾘｶﾞﾅ|カナ)[ :：])" + _KANA + r"+(?:[ ・･]" + _KANA + r"+)*")
-_TITLE_WORDS = (
-    _alt("Pt Dr Mr Ms Mrs Prof Nurse Patient Name DOB Email E-mail Phone TEL Tel My Date Dear ID MRN") + r"\b"
-)
-_WORD = r"(?:[A-Z]{2,}|[A-Z][a-zà-ÿ]+)(?:-[A-Z][a-zà-ÿ]+)?"
-_ROMAJI = re.compile(
-    r"(?<![A-Za-z])(?!" + _TITLE_WORDS + r")" + _WORD + r"(?: (?!" + _TITLE_WORDS + r")" + _WORD + r"){0,2}"
-)
-_AGE_AFTER = re.compile(r"^ ?(?:\d{1,3} ?(?:歳|M|F|y|yo|男|女)|（|\()")
-_KANJI_NAME = re.compile(r"(?<![一-龥々])" + _LABEL_WORDS + r"[一-龥々]{1,4}(?: ?[一-龥々ぁ-んァ-ヶー]{1,5})?")
-_KANJI_BEFORE_HONORIFIC = re.compile(
-    r"(?<![一-龥々])"
-    + _LABEL_WORDS
-    + r"[一-龥々]{1,4}( [一-龥々ぁ-んァ-ヶー]{1,5})?(?= ?"
-    + _alt("様 さん 氏 殿 先生 医師 ちゃん くん")
-    + ")"
-)
-_NOT_NAMES = frozenset(
-    words(
-        "患者 同 両 本人 家族 皆 各 貴 当 主治医 担当医 先生 医師 看護師 お母 お父 奥 お子 "
-        "息子 娘 ご家族 同氏 両氏 本院 貴院 お兄 お姉 お爺 お婆 利用者 入居者 ご本人 職員 "
-        "スタッフ 担当 術者 前医 紹介医 クリニック ステーション センター ホーム ケア ナース "
-        "ドクター チーム メール "
-    )
-)
-
-
-@lru_cache(maxsize=1)
-def _tagger() -> fugashi.Tagger:
-    return fugashi.Tagger()
-
-
-@dataclass(frozen=True, slots=True)
-class _Token:
-    start: int
-    end: int
-    proper: bool  # 固有名詞 (人名, 地名, 一般, 組織)
-    person: str | None  # 姓 | 名 | 一般 when unidic marks it 人名
-
-
-def _tokens(text: str) -> list[_Token]:
-    out, pos = [], 0
-    for word in _tagger()(text):
-        start = text.find(word.surface, pos)
-        if start < 0:
-            continue
-        pos = start + len(word.surface)
-        f = word.feature
-        proper = f.pos2 == "固有名詞"
-        out.append(_Token(start, pos, proper, f.pos4 if proper and f.pos3 == "人名" else None))
-    return out
-
-
-_HONORIFIC_WORDS = frozenset(_TITLES.split())
-
-
-def _is_eponym(text: str, start: int, end: int) -> bool:
-    """橋本病, ギラン・バレー症候群, 小林スコア; also 佐伯記念病院, 桐生あおば内科 (a name inside an organisation's)."""
-    after = text[end : end + 12]
-    return bool(
-        _EPONYM_AFTER.match(after) or _ORG_AFTER.match(after) or _EPONYM_BEFORE.search(text[max(0, start - 12) : start])
-    )
-
-
-def _context(text: str, start: int, end: int) -> tuple[bool, bool, bool]:
-    """(honorific after, strong label before, weak label before)."""
-    before = text[max(0, start - 12) : start]
-    return (
-        bool(_HONORIFIC.match(text[end : end + 4])),
-        bool(_STRONG_LABEL.search(before)),
-        bool(_WEAK_LABEL.search(before)),
-    )
-
-
-def _adjacent(text: str, a: _Token | PiiSpan, b: _Token) -> bool:
-    return 0 <= b.start - a.end <= 1 and not text[a.end : b.start].strip(" 　")
-
-
-def _morph_names(text: str) -> list[PiiSpan]:
-    """Person names from unidic's 人名 tags (surname + given name joined), and proper nouns before an honorific."""
-    tokens = _tokens(text)
-    groups: list[list[_Token]] = []
-    for tok in (t for t in tokens if t.person):  # 山田 太郎: surname and given name (one space between) are one name
-        if groups and _adjacent(text, groups[-1][-1], tok):
-            groups[-1].append(tok)
-        else:
-            groups.append([tok])
-    out = []
-    for g in groups:
-        start, end = g[0].start, g[-1].end
-        if _is_eponym(text, start, end) or text[start:end] in _NOT_NAMES:
-            continue
-        honorific, strong, weak = _context(text, start, end)
-        has_surname = any(t.person == "姓" for t in g)
-        kana_only = all(re.fullmatch(r"[ァ-ヶー]+", text[t.start : t.end]) for t in g)
-        if kana_only and len(g) == 1 and not (honorific or strong or weak):
-            continue  # バセドウ, ギラン alone: a katakana 人名 token needs a context to be a person
-        if has_surname or honorific or strong or weak or len(g) > 1:
-            out.append(PiiSpan(start, end, "NAME"))
-    for i, tok in enumerate(tokens):  # 中村医師, 石田 様: unidic calls them places, the honorific calls them people
-        if text[tok.start : tok.end] not in _HONORIFIC_WORDS:
-            continue
-        j = i
-        while j > 0 and tokens[j - 1].proper and _adjacent(text, tokens[j - 1], tokens[j]) and i - j < 2:
-            j -= 1
-        if j < i and not _is_eponym(text, tokens[j].start, tokens[i - 1].end):
-            out.append(PiiSpan(tokens[j].start, tokens[i - 1].end, "NAME"))
-    return out
-
-
-def _context_names(text: str) -> list[PiiSpan]:
-    """Names unidic does not know: katakana, romaji and kanji runs after a label or before an honorific."""
-    out = []
-    for pattern in (_KANA_RUN, _ROMAJI, _KANJI_NAME, _KANJI_BEFORE_HONORIFIC):
-        for m in pattern.finditer(text):
-            start, end = m.start(), m.end()
-            surface = m.group(0).strip()
-            if surface in _NOT_NAMES or _is_eponym(text, start, end):
-                continue
-            honorific, strong, weak = _context(text, start, end)
-            two_parts = bool(re.search(r"[ ・･-]", surface))
-            if pattern is _KANJI_NAME:
-                ok = strong  # after a weak label only when unidic calls it a name (_morph_names)
-            elif pattern is _KANJI_BEFORE_HONORIFIC:  # 担当医 林先生 (林 is a forest to unidic); not 同様, 模様
-                ok = strong or weak or bool(m.group(1))  # 千々岩 ルミ子 様: surname, space, given name, honorific
-            elif pattern is _KANA_RUN:  # 家族 メール is not a person; マルティネス・ガルシア 26歳 is
-                ok = strong or honorific or (two_parts and (weak or bool(_AGE_AFTER.match(text[end : end + 5]))))
-            else:  # romaji: a label, an honorific, or a full name followed by an age or a bracket (Hiroshi Kato 45M)
-                ok = strong or honorific or weak or (two_parts and bool(_AGE_AFTER.match(text[end : end + 5])))
-            if ok:
-                out.append(PiiSpan(start, end, "NAME"))
-    return out
-
-
-# --- resolution ------------------------------------------------------------------------------------------------------
-
-_PRIORITY = {t: i for i, t in enumerate(("EMAIL", "MYNUMBER", "INSURANCE", "PATIENT_ID", "POSTAL", "PHONE", "DOB",
-                                         "ADDRESS", "NAME"))}  # fmt: skip
-
-
-def _resolve(spans: Iterable[PiiSpan]) -> list[PiiSpan]:
-    """Non-overlapping spans: the longer wins an overlap, then the type that is more specific."""
-    chosen: list[PiiSpan] = []
-    for s in sorted(spans, key=lambda s: (-(s.end - s.start), _PRIORITY[s.type], s.start)):
-        if s.end > s.start and all(s.end <= c.start or s.start >= c.end for c in chosen):
-            chosen.append(s)
-    return sorted(chosen, key=lambda s: s.start)
-
-
-_READING_AFTER = re.compile(r"^ ?[（(]([^（()）、。,:：\d]{2,24})[）)]")
-_READING_BEFORE = re.compile(r"(?:^|[\s、。：:])([^\s（()）、。,:：\d]{2,24}) ?[（(]$")
-
-
-def _readings(text: str, names: Sequence[PiiSpan]) -> list[PiiSpan]:
-    """碓氷 さくら（ウスイ サクラ）, HIGASHIKUNI Sayaka（東久邇 紗也香）: the other writing of a name is a name too."""
-    out = []
-    for n in names:
-        after = _READING_AFTER.match(text[n.end : n.end + 28])
-        if after and (" " in after.group(1) or not re.search(r"[一-龥]", after.group(1))):  # not （応援勤務）
-            out.append(PiiSpan(n.end + after.start(1), n.end + after.end(1), "NAME"))
-        before = _READING_BEFORE.search(text[max(0, n.start - 28) : n.start])
-        if before and text[n.end : n.end + 1] in "）)":
-            offset = max(0, n.start - 28)
-            out.append(PiiSpan(offset + before.start(1), offset + before.end(1), "NAME"))
-    return out
+__all__ = ["MASKS", "TYPES", "Masked", "PiiSpan", "find_pii", "fold", "mask", "mask_text", "search_text", "words"]
 
 
 def find_pii(text: str) -> list[PiiSpan]:
@@ -358,11 +24,11 @@ def find_pii(text: str) -> list[PiiSpan]:
     if not text:
         return []
     folded = fold(text)
-    structured = _structured(folded)
-    names = _resolve([*_morph_names(text), *_context_names(text)])
-    names = _resolve([*names, *_readings(text, names)])
+    structured = structured_spans(folded)
+    names = resolve(checked(text, [*morph_names(text), *context_names(text), *lexicon_names(text)]))
+    names = resolve([*names, *readings(text, names)])
     names = [n for n in names if not any(s.start <= n.start and n.end <= s.end for s in structured)]
-    return _resolve([*structured, *names, *_dates_of_birth(folded, names)])
+    return resolve([*structured, *names, *dates_of_birth(folded, names)])
 
 
 def mask(text: str) -> Masked:
@@ -378,3 +44,17 @@ def mask(text: str) -> Masked:
 
 def mask_text(text: str) -> str:
     return mask(text).masked
+
+
+def search_text(text: str) -> str:
+    """What a search looks up: the text with patient data taken out (not masked: a mask token would match nothing
+    useful, and the patient's details carry no guideline knowledge while they match case reports)."""
+    spans = find_pii(text)
+    if not spans:
+        return text
+    parts, pos = [], 0
+    for s in spans:
+        parts += [text[pos : s.start], " "]
+        pos = s.end
+    parts.append(text[pos:])
+    return "".join(parts)

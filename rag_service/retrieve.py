@@ -13,6 +13,7 @@ from rag_service.dense import Embedder
 from rag_service.fusion import fuse
 from rag_service.index import CatalogView
 from rag_service.ja_text import char_bigrams, normalize_query, tokenize
+from rag_service.pii import search_text
 from rag_service.points import payload_to_chunk
 from rag_service.query import BadQuery, Filters, Leg, Mode, SearchQuery
 from rag_service.query_kind import resolve_kind, sub_queries
@@ -97,7 +98,9 @@ class Retriever:
 
         With several sub-queries (an exam question's stem + each option) a leg's rankings are merged by the best
         score a chunk reached in that leg, so the leg's score scale is kept for fusion."""
-        texts = [normalize_query(q) for q in ([queries] if isinstance(queries, str) else queries)]
+        # patient details (names, dates, IDs) are taken out first: they carry no guideline knowledge, match case
+        # reports, and must not reach an index look-up
+        texts = [normalize_query(search_text(q)) for q in ([queries] if isinstance(queries, str) else queries)]
         timings = {} if timings is None else timings
         t0 = time.perf_counter()
         batch: list[tuple[Leg, LegQuery]] = []
@@ -164,7 +167,7 @@ class Retriever:
         if use_rerank and hits:
             assert self.reranker is not None
             t3 = time.perf_counter()
-            hits = self.reranker.rerank(query, hits, r.rerank_top_n)
+            hits = self.reranker.rerank(search_text(query), hits, r.rerank_top_n)
             timings["rerank"] = (time.perf_counter() - t3) * 1000
         hits = hits[:top_k]
         timings["total"] = (time.perf_counter() - t0) * 1000

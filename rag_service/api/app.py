@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from rag_service.api.answer_routes import answers
+from rag_service.api.body_guard import BodyGuard
 from rag_service.api.chat_routes import chat
 from rag_service.api.handoff import remove_server_file, write_server_file
 from rag_service.api.mcp_server import install_mcp
@@ -17,7 +18,7 @@ from rag_service.api.metrics import Metrics, install_metrics
 from rag_service.api.request_log import RequestLog
 from rag_service.api.routes import admin, router, v1
 from rag_service.api.safety_routes import safety
-from rag_service.api.security import BodySizeLimit, RateLimiter, load_keys
+from rag_service.api.security import RateLimiter, load_keys
 from rag_service.api.state import ServiceState
 from rag_service.console.signin import install as install_console
 from rag_service.embedded_llm import start_embedded_llm
@@ -111,7 +112,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_console(app)
     mcp = install_mcp(app, settings)
     install_metrics(app, metrics)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)  # 413 over the limit; 422 for NaN, lone surrogates
     app.add_middleware(RequestLog)  # outermost: every response carries X-Request-ID, every request one log line
     _install_error_handlers(app)
     return app

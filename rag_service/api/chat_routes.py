@@ -5,8 +5,9 @@ the one model. Scope `answer`.
 
 Streaming sends the model's text as it comes, with citation markers held back until they are whole (a marker may
 arrive split over several pieces) and dropped when they name a number over `top_k` (the final `citations` are
-checked against the sources the model saw, as in `/v1/answer`); when the finished answer turns out to be an
-abstention (it cites no source), a last piece says so instead of the source list.
+checked against the sources the model saw, as in `/v1/answer`). Only text the answer keeps is streamed (see
+`answer.gated`: nothing before the first citation, nothing from a sign of an abstention or an echoed system prompt);
+when the finished answer is withheld after all, a last piece says so instead of the source list.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag_service.answer import ABSTAIN_MARKER, AnswerDelta, AnswerDone, answer, stream_answer
+from rag_service.answer import AnswerDelta, AnswerDone, answer, stream_answer
 from rag_service.api.answer_routes import LLM, answer_out, evidence_threshold, require_index, take_usage
 from rag_service.api.routes import State, note_query, require_scope
 from rag_service.api.schemas import AnswerRequest, AnswerResponse, CitationRef, SearchFilters
@@ -194,10 +195,11 @@ def _chunks(head: dict[str, Any], events: Iterator[AnswerDelta | AnswerDone], ma
                     yield _chunk(head, {"content": piece})
                 continue
             result = answer_out(event.result)
-            if not streamed:  # abstained before asking the model: the abstention is the whole answer
+            if not streamed:  # nothing was kept (an abstention, a withheld answer): the final answer is the whole reply
                 tail = _content(result)
-            elif result.abstained and ABSTAIN_MARKER not in "".join(streamed):  # it answered without a source
-                tail = marks.flush() + f"\n\n（{result.answer}）"
+            elif result.abstained:  # what was streamed cited a source, and then the answer was withheld
+                marks.flush()
+                tail = f"\n\n（{result.answer}）"
             else:
                 tail = marks.flush() + sources_block(result.citations)
             if tail:

@@ -1,9 +1,8 @@
-"""API keys with scopes and rate limits, and request-size limits."""
+"""API keys with scopes and rate limits (request bodies are checked in `body_guard`)."""
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import math
 import secrets
 import threading
@@ -13,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 def is_loopback(host: str) -> bool:
@@ -119,76 +117,3 @@ def bearer_or_header(authorization: str | None, x_api_key: str | None) -> str | 
     if authorization and authorization.lower().startswith("bearer "):
         return authorization[7:].strip()
     return None
-
-
-class BodySizeLimit:
-    """Refuse request bodies over `max_bytes` with 413 and a message that names the limit (streamed bodies too).
-
-    The body is read (and dropped) up to `drain_bytes` before the answer: a client that sends its whole body before
-    reading (urllib, requests) would otherwise get a connection reset instead of the 413. Past `drain_bytes` the
-    connection is closed without reading further, so a hostile sender cannot make the server read forever.
-    """
-
-    def __init__(self, app: ASGIApp, max_bytes: int, drain_bytes: int = 32 * 1024 * 1024) -> None:
-        self.app, self.max_bytes, self.drain_bytes = app, max_bytes, drain_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._drain(receive, 0)
-            await self._reject(send)
-            return
-        seen = 0
-        more = True
-
-        async def limited() -> Message:
-            nonlocal seen, more
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                more = bool(message.get("more_body", False))
-                if seen > self.max_bytes:
-                    raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            if more:
-                await self._drain(receive, seen)
-            await self._reject(send)
-
-    async def _drain(self, receive: Receive, seen: int) -> None:
-        while seen <= self.drain_bytes:
-            message = await receive()
-            if message["type"] != "http.request":
-                return
-            seen += len(message.get("body", b""))
-            if not message.get("more_body", False):
-                return
-
-    async def _reject(self, send: Send) -> None:
-        body: dict[str, Any] = {
-            "detail": f"request body is over the limit of {self.max_bytes} bytes (RAG_MAX_BODY_BYTES)",
-            "error": "RequestTooLarge",
-        }
-        data = json.dumps(body).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(data)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": data})
-
-
-class _TooLarge(Exception):
-    pass

@@ -61,7 +61,7 @@ def test_answer_and_its_stream_carry_the_same_citations(served: tuple[str, RuleL
     assert whole.citations and whole.citations[0].citation.source_id == "law-19dc84fdb0"
     deltas = [e for e in events if isinstance(e, AnswerDelta)]
     done = events[-1]
-    assert len(deltas) > 1 and isinstance(done, AnswerResponse)
+    assert deltas and isinstance(done, AnswerResponse)  # a short answer is one piece (a stream holds 40 characters)
     assert "".join(d.text for d in deltas) == whole.answer  # no invented markers to strip here
     assert [c.chunk_id for c in done.citations] == [c.chunk_id for c in whole.citations]
     assert llm.requests[-1].get("stream") is True

@@ -4,11 +4,13 @@ index, and an OpenAI-compatible endpoint started in the test for the answer rout
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is in the dev extra")
@@ -65,3 +67,75 @@ def test_no_route_answers_5xx(api_schema: tuple[Any, dict[str, str]]) -> None:
         run()
     assert not failures, failures[:5]
     assert {"/v1/search", "/v1/pii/mask", "/v1/documents"} <= served, served
+
+
+_POISON = ("NaN", "Infinity", "-Infinity", "1e999")
+_MARK = "\x00poison\x00"
+
+
+def _paths(doc: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every value's path in a JSON document (the containers' too: a whole list or object can be replaced)."""
+    if path:
+        yield path
+    items = doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else ()
+    for key, value in items:
+        yield from _paths(value, (*path, key))
+
+
+def _at(doc: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        doc = doc[key]
+    return doc
+
+
+def _replaced(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    copy = dict(doc) if isinstance(doc, dict) else list(doc)
+    copy[path[0]] = _replaced(doc[path[0]], path[1:], value)
+    return copy
+
+
+def poisoned(body: Any) -> Iterator[tuple[str, bytes]]:
+    """The body with each field in turn set to NaN / ±Infinity / 1e999 (raw JSON, as Python's parser reads it) and,
+    for text fields, holding a lone surrogate."""
+    for path in _paths(body):
+        where = ".".join(map(str, path))
+        for literal in _POISON:
+            raw = json.dumps(_replaced(body, path, _MARK)).replace(json.dumps(_MARK), literal)
+            yield f"{where}={literal}", raw.encode()
+        value = _at(body, path)
+        if isinstance(value, str):
+            raw = json.dumps(_replaced(body, path, value + "\ud800"))  # ensure_ascii writes the escape "\ud800"
+            yield f"{where}=lone surrogate", raw.encode()
+
+
+def test_non_finite_numbers_and_lone_surrogates_in_any_field_are_never_a_5xx(
+    api_schema: tuple[Any, dict[str, str]],
+) -> None:
+    """Bodies the schema allows, with each field in turn made NaN, Infinity, 1e999 or a string with a lone
+    surrogate: a 422 that names the problem (a validation error that echoed the value used to fail to serialise)."""
+    schema, headers = api_schema
+    posts = [r.ok() for r in schema.get_all_operations() if r.ok().method.upper() == "POST"]
+    assert len(posts) >= 8
+    failures: list[str] = []
+    answered: dict[int, int] = {}
+    with httpx.Client(base_url=schema.get_base_url(), timeout=30) as client:
+        for op in posts:
+
+            @given(case=op.as_strategy())
+            @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), database=None,
+                      derandomize=True)  # fmt: skip
+            def run(case: Any) -> None:
+                if not isinstance(case.body, dict):
+                    return
+                for what, raw in poisoned(case.body):
+                    r = client.post(
+                        case.formatted_path, content=raw, headers={**headers, "content-type": "application/json"}
+                    )
+                    answered[r.status_code] = answered.get(r.status_code, 0) + 1
+                    if r.status_code != 422 or "BadJson" not in r.text:
+                        failures.append(f"POST {case.formatted_path} {what}: {r.status_code} {r.text[:160]}")
+
+            run()
+    assert sum(answered.values()) >= 100 and not failures, (answered, failures[:5])

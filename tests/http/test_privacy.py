@@ -4,9 +4,11 @@ searched for every detail. Also: request ids, scoped keys, rate limits, the mask
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import shutil
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -159,6 +161,16 @@ def test_mask_api_offsets_are_into_the_input(service: tuple[ScriptedLLM, TestCli
         ("/v1/exam", '{"question": "正しいのは\\ud800", "choices": {"a": "甲", "b": "乙"}}'),
         ("/v1/pii/mask", '{"text": "山田\\ud800"}'),
         ("/v1/feedback", '{"target": "answer", "helpful": true, "query": "\\ud800"}'),
+        ("/v1/search", '{"query": "医師法", "filters": {"source_ids": ["law\\ud800"]}}'),
+        ("/v1/search", '{"query": "医師法", "filters": {"specialties": ["\\udfff"]}}'),
+        ("/v1/answer", '{"question": "届出", "filters": {"source_ids": ["\\ud800"]}}'),
+        ("/v1/chat/completions", '{"messages": [{"role": "user", "content": "届出\\ud800の期限"}]}'),
+        ("/v1/chat/completions", '{"messages": [{"role": "user", "content": [{"type": "text", "text": "\\ud800"}]}]}'),
+        (
+            "/v1/chat/completions",
+            '{"messages": [{"role": "user", "content": "届出"}], "stream": true, '
+            '"filters": {"specialties": ["\\ud800"]}}',
+        ),
     ],
 )
 def test_a_lone_surrogate_is_a_422_not_a_500(
@@ -181,3 +193,51 @@ def test_a_2mb_body_from_urllib_gets_the_413(tmp_path: Path) -> None:
             urllib.request.urlopen(request, timeout=30)
     assert caught.value.code == 413
     assert "RAG_MAX_BODY_BYTES" in json.loads(caught.value.read())["detail"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"query": "医師法", "top_k": NaN}',
+        '{"query": "医師法", "top_k": Infinity}',
+        '{"query": "医師法", "top_k": 1e999}',
+        '{"query": -Infinity}',
+    ],
+)
+def test_non_finite_numbers_are_a_422_that_names_the_field(
+    service: tuple[ScriptedLLM, TestClient, Settings], body: str
+) -> None:
+    """Python's JSON parser reads NaN, Infinity and 1e999 (→ inf); the validation error echoed them and could not be
+    written (a 500)."""
+    _, client, _ = service
+    r = client.post("/v1/search", content=body.encode(), headers={"X-API-Key": KEY, "content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"] == "BadJson"
+    assert ("`top_k`" if "top_k" in body else "`query`") in r.json()["detail"]
+
+
+def test_a_2mb_chunked_body_gets_the_413(tmp_path: Path) -> None:
+    """No Content-Length: the body arrives in chunks and passes the limit on the way (it was a 400)."""
+    app = create_app(Settings(data_dir=tmp_path / "var", embedder="none"))
+    body = json.dumps({"query": "あ" * 700_000}).encode()
+    with serve_in_thread(app) as port:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        pieces = (body[i : i + 65536] for i in range(0, len(body), 65536))
+        conn.request(
+            "POST", "/v1/search", body=pieces, headers={"content-type": "application/json"}, encode_chunked=True
+        )
+        r = conn.getresponse()
+        assert r.status == 413 and "RAG_MAX_BODY_BYTES" in json.loads(r.read())["detail"]
+        conn.close()
+
+
+def test_a_huge_declared_length_is_answered_at_once(tmp_path: Path) -> None:
+    """`Content-Length: 1000000000000` and no body: the 413 comes back without waiting for a body that will not come
+    (it held the connection until the client gave up)."""
+    app = create_app(Settings(data_dir=tmp_path / "var", embedder="none"))
+    with serve_in_thread(app) as port, socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        sock.sendall(
+            b"POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n"
+            b"Content-Length: 1000000000000\r\n\r\n"
+        )
+        head = sock.recv(4096)
+    assert head.startswith(b"HTTP/1.1 413")

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from eval.pii_eval import DATA, load_labelled, parse_marked, score
 from rag_service.pii import MASKS, find_pii, fold, mask
+from rag_service.pii_lexicon import lexicon
 
 
 def _found(text: str) -> list[tuple[str, str]]:
@@ -65,13 +66,88 @@ def test_markup_parses_to_offsets() -> None:
         parse_marked("⟦FOO:x⟧")
 
 
-@pytest.mark.parametrize("name", ["dev", "heldout"])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ﾔﾏﾀﾞ ﾊﾅｺ 様の検査", ["ﾔﾏﾀﾞ ﾊﾅｺ"]),  # half-width kana, read in UniDic's lexicon by reading
+        ("小児 喘息 はなこ 3歳 吸入", ["はなこ"]),
+        ("Pt: Sato Kenji 45M", ["Sato Kenji"]),  # romaji, by reading
+        ("Operator: T. Nakagawa", ["T. Nakagawa"]),
+        ("術者 長岡、助手 安部 凛、麻酔 木内。", ["長岡", "安部 凛", "木内"]),  # staff, a surname alone after a role
+        ("主治医 平山 より説明", ["平山"]),
+        ("記録 沼田", ["沼田"]),
+        ("実施者 滝口", ["滝口"]),
+        ("南 大樹 25歳", ["南 大樹"]),  # a full name needs no cue, whatever the tagger made of it here …
+        ("患者 南 大樹 25歳", ["南", "大樹"]),  # … or here (池田, 南: a place to the tagger after 患者)
+    ],
+)  # fmt: skip
+def test_names_with_no_honorific_or_label_in_reach(text: str, expected: list[str]) -> None:
+    assert [text[s.start : s.end] for s in find_pii(text) if s.type == "NAME"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("公費負担者番号 51137019、受給者番号 5512340", [("51137019", "INSURANCE"), ("5512340", "INSURANCE")]),
+        ("記号 ア-12 番号 3", [("ア-12", "INSURANCE"), ("3", "INSURANCE")]),
+        ("記号 3 番号 456 枝番 01", [("3", "INSURANCE"), ("456", "INSURANCE"), ("01", "INSURANCE")]),
+        ("国保 記号 練馬あ 番号 12", [("練馬あ", "INSURANCE"), ("12", "INSURANCE")]),
+        ("生年月日 昭和四十三年七月二十日", [("昭和四十三年七月二十日", "DOB")]),
+        ("生年月日 19700302", [("19700302", "DOB")]),
+        ("S.58.10.10生", [("S.58.10.10", "DOB")]),
+        ("生年月日 H.3.9.27", [("H.3.9.27", "DOB")]),
+        ("H元年5月1日生", [("H元年5月1日", "DOB")]),
+        ("カルテ00482211", [("00482211", "PATIENT_ID")]),
+        ("個人番号（12桁）811203394750", [("811203394750", "MYNUMBER")]),
+    ],
+)  # fmt: skip
+def test_structured_types_as_forms_write_them(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _found(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "田中ビネー式知能検査で IQ 68",
+        "中條-西村症候群の鑑別",
+        "武田薬品のアジルサルタン、大塚製薬 エビリファイ、小野薬品、沢井製薬 アムロジピン",
+        "亀田総合病院への転院が決まりました",
+        "宛先：武田総合病院 腎臓内科",
+        "検体番号 1234 5678 9012",
+    ],
+)
+def test_eponyms_drug_makers_hospitals_and_other_numbers_stay(text: str) -> None:
+    assert find_pii(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("#1 高K血症 杉山様", "#1 高K血症 ［氏名］様"),
+        ("305号室 大野様", "305号室 ［氏名］様"),
+        ("整形外科 藤田先生", "整形外科 ［氏名］先生"),
+        ("妊娠32週 中村さん", "妊娠32週 ［氏名］さん"),
+    ],
+)
+def test_a_mask_never_takes_the_clinical_word_before_a_name(text: str, masked: str) -> None:
+    assert mask(text).masked == masked
+
+
+def test_names_come_from_unidics_lexicon_offline() -> None:
+    """The surname and given-name lists are read from the dictionary fugashi uses (no download, no hand list)."""
+    lex = lexicon()
+    assert len(lex.surnames) > 10_000 and len(lex.given) > 20_000
+    assert {"池田", "木内", "堀"} <= lex.surnames and "大樹" in lex.given and "病院" not in lex.surnames
+
+
+@pytest.mark.parametrize("name", ["dev", "heldout", "fresh_dev"])
 def test_labelled_sets(name: str) -> None:
-    """Guards below the measured figures (README, Safety): dev is where the rules were written, heldout was never
-    looked at while writing them."""
+    """Guards below the measured figures (README, Safety): dev and fresh_dev are where the rules were written or
+    tuned, heldout was never looked at while writing the first version (fresh.jsonl, the measuring set, is not a
+    test: it is measured with `rag eval pii`)."""
     r = score(load_labelled(DATA / f"{name}.jsonl"))
-    floor = 0.97 if name == "dev" else 0.93
-    assert r["overall"]["recall"] >= floor and r["overall"]["precision"] >= 0.97
+    assert r["overall"]["recall"] >= 0.97 and r["overall"]["precision"] >= 0.98
+    assert r["types"]["NAME"]["recall"] >= 0.97
     assert r["eponyms_masked"] == [] and r["rows_without_pii_untouched"] == r["rows_without_pii"]
 
 

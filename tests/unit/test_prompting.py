@@ -28,6 +28,11 @@ def _fenced_body(prompt: str, open_: str, close: str) -> str:
     return prompt.split(open_, 1)[1].split(close, 1)[0]
 
 
+def _untagged(text: str) -> str:
+    """What tag characters spell (U+E0041 is an invisible 'A')."""
+    return "".join(chr(ord(c) - 0xE0000) for c in text if 0xE0000 <= ord(c) <= 0xE007F)
+
+
 @pytest.mark.parametrize("item", INJECTIONS, ids=[i["id"] for i in INJECTIONS])
 def test_every_attack_stays_inside_its_fence(item: dict[str, str]) -> None:
     source = item["document"] or "成人の降圧目標は130/80 mmHg未満とする。"
@@ -36,8 +41,12 @@ def test_every_attack_stays_inside_its_fence(item: dict[str, str]) -> None:
     src = _fenced_body(user, "<<<資料 [1]>>>", "<<<資料 [1] ここまで>>>")
     question = _fenced_body(user, "<<<質問>>>", "<<<質問ここまで>>>")
     attack_in = src if item["where"] == "document" else question
-    assert item["marker"] in attack_in  # the attack is there, as data, inside the fence it came in
+    if item["technique"] == "tag_characters":  # invisible: removed, so the model never reads the instruction
+        assert item["marker"] not in user and item["marker"] in _untagged(item["question"] + item["document"])
+    else:
+        assert item["marker"] in attack_in  # the attack is there, as data, inside the fence it came in
     assert "\u200b" not in user and "\u2060" not in user
+    assert not any(0xE0000 <= ord(c) <= 0xE007F for c in user)  # Unicode tag characters
     assert messages[0]["content"] == ANSWER_SYSTEM_PROMPT and "データ" in messages[0]["content"]
 
 

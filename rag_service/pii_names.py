@@ -1,0 +1,198 @@
+"""Names (NAME) from fugashi's morphology (unidic marks 人名 姓/名), honorifics (様, さん, 氏, 殿, くん, ちゃん,
+先生 …), field labels (氏名, 患者氏名, 担当医 …) and titles (Mr., Dr.), with eponymous diseases and signs (橋本病,
+ギラン・バレー症候群, 小林スコア) left alone; the other writing of a name in brackets (碓氷 さくら（ウスイ サクラ）)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import fugashi
+
+from rag_service.pii_base import SEP as _SEP
+from rag_service.pii_base import PiiSpan, alt, words
+
+_TITLES = "様 さま さん 氏 殿 くん 君 ちゃん 先生 医師 看護師 師長 夫妻 部長 所長 院長 医長 科長 主任 教授 准教授 講師"
+_HONORIFIC = re.compile(r"^ ?(?:" + alt(_TITLES) + r"|Dr\.?)")
+_ORG_AFTER = re.compile(
+    r"^[ぁ-んァ-ヶー]{0,6}"
+    + alt(
+        "記念 内科 外科 小児科 皮膚科 眼科 歯科 整形 耳鼻 クリニック 病院 医院 診療所 薬局 大学 医療 "
+        "会 市 区 町 村 駅 通り"
+    )
+    + r"|^[ぁ-んァ-ヶー]{0,6}ステ[ーｰ-]ション"
+)
+_EPONYM_AFTER = re.compile(
+    r"^(?:[・=-][ァ-ヶーA-Za-z]+)*"
+    + alt(
+        "病 症候群 症 型 脳症 リンパ腫 動脈炎 食道 反射 徴候 試験 分類 スコア 療法 法 体 腫 細胞 反応 点 線 骨折 潰瘍 "
+        "肉腫 憩室 熱 貧血 サイン 徴 甲状腺炎 四徴 奇形 変性 腎炎 管 嚢 小体 結節 手術 切除 術 の法則 の分類 基準 "
+        "スケール 指数 係数 菌 ウイルス 式 研究"
+    )
+)
+_EPONYM_BEFORE = re.compile(r"[ァ-ヶー]+[・=-]$")
+_STRONG = "氏名 患者名 患者氏名 名前 お名前 フリガナ ふりがな ﾌﾘｶﾞﾅ カナ氏名 紹介患者 受診者 Name Pt Patient"
+_WEAK = (
+    "患者 担当医 主治医 担当看護師 担当 紹介医 記載者 記録者 家族 キーパーソン "
+    "長男 長女 次男 次女 三男 三女 妻 夫 母 父 "
+    "息子 娘 兄 姉 弟 妹 孫 祖母 祖父 医師 看護師 薬剤師 当直医 指導医 記載医 研修医 執刀医 院長 患児 利用者 MSW "
+    "ケアマネ ケアマネジャー ソーシャルワーカー Nurse Dr Dr. Mr Mr. Ms Ms. Mrs Mrs. Prof Prof."
+)
+_STRONG_LABEL = re.compile(alt(_STRONG) + _SEP + r" ?$")
+_WEAK_LABEL = re.compile(r"(?:" + alt(_WEAK.replace(".", "\\.")) + r"|[一-龥]{1,6}科)" + _SEP + r" ?$")
+_LABEL_WORDS = (
+    r"(?!"
+    + alt("氏名 患者名 患者氏名 名前 患者 患児 紹介患者 受診者 担当医 主治医 記載医 指導医 当直医 利用者")
+    + r"[ :：])"
+)
+_KANA = r"[ァ-ヶーｦ-ﾟ]"
+_KANA_RUN = re.compile(r"(?<!" + _KANA + r")(?!(?:フリガナ|ﾌﾘｶﾞﾅ|カナ)[ :：])" + _KANA + r"+(?:[ ・･]" + _KANA + r"+)*")
+_TITLE_WORDS = alt("Pt Dr Mr Ms Mrs Prof Nurse Patient Name DOB Email E-mail Phone TEL Tel My Date Dear ID MRN") + r"\b"
+_WORD = r"(?:[A-Z]{2,}|[A-Z][a-zà-ÿ]+)(?:-[A-Z][a-zà-ÿ]+)?"
+_ROMAJI = re.compile(
+    r"(?<![A-Za-z])(?!" + _TITLE_WORDS + r")" + _WORD + r"(?: (?!" + _TITLE_WORDS + r")" + _WORD + r"){0,2}"
+)
+_AGE_AFTER = re.compile(r"^ ?(?:\d{1,3} ?(?:歳|M|F|y|yo|男|女)|（|\()")
+_KANJI_NAME = re.compile(r"(?<![一-龥々])" + _LABEL_WORDS + r"[一-龥々]{1,4}(?: ?[一-龥々ぁ-んァ-ヶー]{1,5})?")
+_KANJI_BEFORE_HONORIFIC = re.compile(
+    r"(?<![一-龥々])"
+    + _LABEL_WORDS
+    + r"[一-龥々]{1,4}( [一-龥々ぁ-んァ-ヶー]{1,5})?(?= ?"
+    + alt("様 さん 氏 殿 先生 医師 ちゃん くん")
+    + ")"
+)
+_NOT_NAMES = frozenset(
+    words(
+        "患者 同 両 本人 家族 皆 各 貴 当 主治医 担当医 先生 医師 看護師 お母 お父 奥 お子 "
+        "息子 娘 ご家族 同氏 両氏 本院 貴院 お兄 お姉 お爺 お婆 利用者 入居者 ご本人 職員 "
+        "スタッフ 担当 術者 前医 紹介医 クリニック ステーション センター ホーム ケア ナース "
+        "ドクター チーム メール "
+    )
+)
+
+
+@lru_cache(maxsize=1)
+def _tagger() -> fugashi.Tagger:
+    return fugashi.Tagger()
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    start: int
+    end: int
+    proper: bool  # 固有名詞 (人名, 地名, 一般, 組織)
+    person: str | None  # 姓 | 名 | 一般 when unidic marks it 人名
+
+
+def _tokens(text: str) -> list[_Token]:
+    out, pos = [], 0
+    for word in _tagger()(text):
+        start = text.find(word.surface, pos)
+        if start < 0:
+            continue
+        pos = start + len(word.surface)
+        f = word.feature
+        proper = f.pos2 == "固有名詞"
+        out.append(_Token(start, pos, proper, f.pos4 if proper and f.pos3 == "人名" else None))
+    return out
+
+
+_HONORIFIC_WORDS = frozenset(_TITLES.split())
+
+
+def _is_eponym(text: str, start: int, end: int) -> bool:
+    """橋本病, ギラン・バレー症候群, 小林スコア; also 佐伯記念病院, 桐生あおば内科 (a name inside an organisation's)."""
+    after = text[end : end + 12]
+    return bool(
+        _EPONYM_AFTER.match(after) or _ORG_AFTER.match(after) or _EPONYM_BEFORE.search(text[max(0, start - 12) : start])
+    )
+
+
+def _context(text: str, start: int, end: int) -> tuple[bool, bool, bool]:
+    """(honorific after, strong label before, weak label before)."""
+    before = text[max(0, start - 12) : start]
+    return (
+        bool(_HONORIFIC.match(text[end : end + 4])),
+        bool(_STRONG_LABEL.search(before)),
+        bool(_WEAK_LABEL.search(before)),
+    )
+
+
+def _adjacent(text: str, a: _Token | PiiSpan, b: _Token) -> bool:
+    return 0 <= b.start - a.end <= 1 and not text[a.end : b.start].strip(" 　")
+
+
+def morph_names(text: str) -> list[PiiSpan]:
+    """Person names from unidic's 人名 tags (surname + given name joined), and proper nouns before an honorific."""
+    tokens = _tokens(text)
+    groups: list[list[_Token]] = []
+    for tok in (t for t in tokens if t.person):  # 山田 太郎: surname and given name (one space between) are one name
+        if groups and _adjacent(text, groups[-1][-1], tok):
+            groups[-1].append(tok)
+        else:
+            groups.append([tok])
+    out = []
+    for g in groups:
+        start, end = g[0].start, g[-1].end
+        if _is_eponym(text, start, end) or text[start:end] in _NOT_NAMES:
+            continue
+        honorific, strong, weak = _context(text, start, end)
+        has_surname = any(t.person == "姓" for t in g)
+        kana_only = all(re.fullmatch(r"[ァ-ヶー]+", text[t.start : t.end]) for t in g)
+        if kana_only and len(g) == 1 and not (honorific or strong or weak):
+            continue  # バセドウ, ギラン alone: a katakana 人名 token needs a context to be a person
+        if has_surname or honorific or strong or weak or len(g) > 1:
+            out.append(PiiSpan(start, end, "NAME"))
+    for i, tok in enumerate(tokens):  # 中村医師, 石田 様: unidic calls them places, the honorific calls them people
+        if text[tok.start : tok.end] not in _HONORIFIC_WORDS:
+            continue
+        j = i
+        while j > 0 and tokens[j - 1].proper and _adjacent(text, tokens[j - 1], tokens[j]) and i - j < 2:
+            j -= 1
+        if j < i and not _is_eponym(text, tokens[j].start, tokens[i - 1].end):
+            out.append(PiiSpan(tokens[j].start, tokens[i - 1].end, "NAME"))
+    return out
+
+
+def context_names(text: str) -> list[PiiSpan]:
+    """Names unidic does not know: katakana, romaji and kanji runs after a label or before an honorific."""
+    out = []
+    for pattern in (_KANA_RUN, _ROMAJI, _KANJI_NAME, _KANJI_BEFORE_HONORIFIC):
+        for m in pattern.finditer(text):
+            start, end = m.start(), m.end()
+            surface = m.group(0).strip()
+            if surface in _NOT_NAMES or _is_eponym(text, start, end):
+                continue
+            honorific, strong, weak = _context(text, start, end)
+            two_parts = bool(re.search(r"[ ・･-]", surface))
+            if pattern is _KANJI_NAME:
+                ok = strong  # after a weak label only when unidic calls it a name (_morph_names)
+            elif pattern is _KANJI_BEFORE_HONORIFIC:  # 担当医 林先生 (林 is a forest to unidic); not 同様, 模様
+                ok = strong or weak or bool(m.group(1))  # 千々岩 ルミ子 様: surname, space, given name, honorific
+            elif pattern is _KANA_RUN:  # 家族 メール is not a person; マルティネス・ガルシア 26歳 is
+                ok = strong or honorific or (two_parts and (weak or bool(_AGE_AFTER.match(text[end : end + 5]))))
+            else:  # romaji: a label, an honorific, or a full name followed by an age or a bracket (Hiroshi Kato 45M)
+                ok = strong or honorific or weak or (two_parts and bool(_AGE_AFTER.match(text[end : end + 5])))
+            if ok:
+                out.append(PiiSpan(start, end, "NAME"))
+    return out
+
+
+_READING_AFTER = re.compile(r"^ ?[（(]([^（()）、。,:：\d]{2,24})[）)]")
+_READING_BEFORE = re.compile(r"(?:^|[\s、。：:])([^\s（()）、。,:：\d]{2,24}) ?[（(]$")
+
+
+def readings(text: str, names: Sequence[PiiSpan]) -> list[PiiSpan]:
+    """碓氷 さくら（ウスイ サクラ）, HIGASHIKUNI Sayaka（東久邇 紗也香）: the other writing of a name is a name too."""
+    out = []
+    for n in names:
+        after = _READING_AFTER.match(text[n.end : n.end + 28])
+        if after and (" " in after.group(1) or not re.search(r"[一-龥]", after.group(1))):  # not （応援勤務）
+            out.append(PiiSpan(n.end + after.start(1), n.end + after.end(1), "NAME"))
+        before = _READING_BEFORE.search(text[max(0, n.start - 28) : n.start])
+        if before and text[n.end : n.end + 1] in "）)":
+            offset = max(0, n.start - 28)
+            out.append(PiiSpan(offset + before.start(1), offset + before.end(1), "NAME"))
+    return out
