@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ingestion.sources import SourceDocument, read_source
+from rag_service.errors import PdfExtractionError
 from rag_service.radicals import fold_radicals
 from rag_service.types import Recommendation, Section
 
@@ -201,7 +202,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = ap.parse_args(argv)
     scores = []
     for name, pdf, expected in labelled_sets(args.shared):
-        doc = read_source(pdf, ocr=not args.no_ocr)
+        try:
+            doc = read_source(pdf, ocr=not args.no_ocr)
+        except PdfExtractionError as e:  # the broken-layer manual without OCR
+            print(f"{name}: not scored ({e})")
+            continue
         scores.append(score_document(name, expected, doc))
     text = markdown(scores)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,8 @@ _SENTENCE_END = ("。", "!", "?")
 _CLOSING = (")", "」", "』", "】", "〕", "〉", "》")  # a closing bracket after 。 belongs to the sentence
 TABLE_SEP = " | "
 _HEADING = (
-    r"第[0-9一二三四五六七八九十百]+[章節部編]"
+    r"第[0-9一二三四五六七八九十百]+[章節部編款]"
+    r"|(?:区分\s*)?[A-N]\d{3}(?:-\d{1,2})*\s"  # a fee schedule's 区分 entry (A000 初診料)
     r"|(?:CQ|BQ|FQ|FRQ)\s*\d"
     r"|\d{1,2}(?:[.\-]\d{1,2})*\.?\s+(?![a-z%])\S"
     r"|\(?\d{1,2}\)\s*\S"

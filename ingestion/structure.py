@@ -19,6 +19,7 @@ stays inside the section it belongs to. Each section's recommendations come from
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, replace
 
@@ -172,6 +173,32 @@ def _listed(lines: list[str], headings: list[Heading | None], levels: tuple[int,
     return listed
 
 
+def _contents(lines: list[str], headings: list[Heading | None]) -> set[int]:
+    """Lines of a contents list without page numbers (the 点数表's first pages): a run of heading lines with no text
+    between them in which at least two 章/部/節/款 headings are empty (the next heading is of the same level or
+    higher), which a document's own structure never has (a fee schedule's 区分 entries may well be empty)."""
+    listed: set[int] = set()
+    run: list[int] = []
+    for i in [*range(len(lines)), len(lines)]:
+        h = headings[i] if i < len(lines) else None
+        if h is not None:
+            run.append(i)
+            continue
+        if i < len(lines) and not lines[i].strip():
+            continue
+        run = _until_repeated(run, headings)  # the list ends where its first entry comes back as the real heading
+        levels = [h.level for j in run if (h := headings[j]) is not None]
+        if sum(b <= a <= 2 for a, b in itertools.pairwise(levels)) >= 2:
+            listed |= set(run)
+        run = []
+    return listed
+
+
+def _until_repeated(run: list[int], headings: list[Heading | None]) -> list[int]:
+    labels = [h.label if (h := headings[j]) is not None else "" for j in run]
+    return run[: labels.index(labels[0], 1)] if labels and labels[0] in labels[1:] else run
+
+
 def split_sections(pages: list[PageText]) -> list[Section]:
     """Split normalised pages into sections by heading; each keeps its page span and per-page offsets."""
     doc, starts = "", []
@@ -182,7 +209,8 @@ def split_sections(pages: list[PageText]) -> list[Section]:
         return []
     lines = doc.splitlines(keepends=True)
     headings = [parse_heading(line) for line in lines]
-    for i in _listed(lines, headings, (CQ_LEVEL,), 1) | _listed(lines, headings, _NUMBERED_LEVELS, 0):
+    lists = _listed(lines, headings, (CQ_LEVEL,), 1) | _listed(lines, headings, _NUMBERED_LEVELS, 0)
+    for i in lists | _contents(lines, headings):
         headings[i] = None
     sections: list[Section] = []
     stack: list[Heading] = []

@@ -32,7 +32,7 @@ def test_the_fee_schedule_nests_its_numbered_items_under_part_and_section(shared
     acute = section(doc, ("第2部 入院料等", "第1節 入院基本料", "A100 一般病棟入院基本料(1日につき)",
                           "1 急性期一般入院基本料"))  # fmt: skip
     assert acute.page_start == 9 and "急性期一般入院基本料" in acute.text
-    assert section(doc, ("第1部 初・再診料", "第1節 初診料")).page_start == 3
+    assert section(doc, ("第1部 初・再診料", "第1節 初診料", "A000 初診料")).page_start == 3
     home = section(doc, ("第2部 在宅医療", "第1節 在宅患者診療・指導料", "C001 在宅患者訪問診療料(I)(1日につき)",
                          "1 在宅患者訪問診療料1"))  # fmt: skip
     assert home.page_start == 129

@@ -308,3 +308,13 @@ def test_minds_2020_numbered_labels_on_their_own_lines() -> None:
         ("肥満を伴う2型糖尿病患者には、メトホルミンを使用することを推奨する。", 1, "B"),
         ("腎機能が低下した患者では減量を提案する。", 2, "C"),
     ]
+
+
+def test_a_contents_list_without_page_numbers_is_text_and_its_entries_come_back_as_headings() -> None:
+    """The 点数表 opens with a contents list (no leaders, no page numbers): 第N章 / 第N部 / 第N節 lines one after the
+    other, several 節 empty; it is text of the opening, and the real 第1章 further on is the heading."""
+    toc = "目次\n第1章 基本診療料\n第1部 初・再診料\n第1節 初診料\n第2節 再診料\n第2部 入院料等\n第1節 入院基本料\n"
+    body = "第1章 基本診療料\n第1部 初・再診料\n通則\n初診及び再診の費用は、各区分の所定点数により算定する。\n"
+    sections = split_sections([PageText(1, toc), PageText(2, body)])
+    assert [(s.path, s.page_start) for s in sections] == [((), 1), (("第1部 初・再診料",), 2)]
+    assert "第2節 再診料" in sections[0].text
