@@ -175,3 +175,46 @@ def expected(pages: dict[str, tuple[int, int]]) -> dict[str, Any]:
         "recommendations": recs,
         "text_checks": [],
     }
+
+
+# Two editions of one guideline that differ in every way a librarian is asked about (drawn like the held-out one):
+# (cq, statement, grade code, against) per edition. CQ1.1 is unchanged; CQ1.2 is regraded 2C → 1B; CQ2.1 turns from
+# for to against; CQ2.2 is reworded; CQ3.1 moves to CQ4 in the new edition; OLD's CQ3.2 is removed; NEW's CQ1.3 is
+# added.
+OLD_EDITION = [
+    ("CQ1", "成人のITPには、副腎皮質ステロイドを初回治療として使用することを強く推奨する。", "1B", False),
+    ("CQ1", "出血症状のない患者には、血小板数にかかわらず経過観察を弱く推奨する。", "2C", False),
+    ("CQ2", "妊娠中のITPには、免疫グロブリン製剤を分娩前に使用することを弱く推奨する。", "2C", False),
+    ("CQ2", "小児の急性ITPには、出血症状がなければ無治療で経過を観察することを弱く推奨する。", "2D", False),
+    ("CQ3", "難治例には、トロンボポエチン受容体作動薬を使用することを強く推奨する。", "1A", False),
+    ("CQ3", "難治例には、脾臓摘出術を第一に行うことを弱く推奨する。", "2C", False),
+]
+NEW_EDITION = [
+    ("CQ1", "成人のITPには、副腎皮質ステロイドを初回治療として使用することを強く推奨する。", "1B", False),
+    ("CQ1", "出血症状のない患者には、血小板数にかかわらず経過観察を強く推奨する。", "1B", False),
+    ("CQ1", "ヘリコバクター・ピロリ陽性のITPには、除菌療法を行うことを強く推奨する。", "1B", False),
+    ("CQ2", "妊娠中のITPには、免疫グロブリン製剤を分娩前に使用しないことを弱く推奨する。", "2C", True),
+    ("CQ2", "小児の急性ITPには、重い出血症状がなければ無治療で慎重に経過を観察することを弱く推奨する。", "2D", False),
+    ("CQ4", "難治例には、トロンボポエチン受容体作動薬を使用することを強く推奨する。", "1A", False),
+]
+CQ_TITLES = {
+    "CQ1": "CQ1 成人のITPの初回治療は何か？",
+    "CQ2": "CQ2 妊娠と小児のITPをどう治療するか？",
+    "CQ3": "CQ3 難治性ITPをどう治療するか？",
+    "CQ4": "CQ4 二次治療に何を用いるか？",
+}
+
+
+def edition(folder: Path, name: str, statements: list[tuple[str, str, str, bool]]) -> Path:
+    """One edition: its CQs in order, each with its numbered statements and their grade lines."""
+    s = Sheet(header=f"ITP診療ガイドライン {name}（ギャラリー）", footer="- {n} -")
+    s.heading("第1章 治療")
+    for cq in dict.fromkeys(c for c, *_ in statements):
+        s.heading(CQ_TITLES[cq], size=11)
+        s.text("推奨：")
+        mine = [(t, code, against) for c, t, code, against in statements if c == cq]
+        for i, (text, code, against) in enumerate(mine, start=1):
+            _statement(s, i, text, _grade(code, against), "next")
+        s.text("解説：")
+        s.paragraph(FILLER)
+    return s.save(folder / f"itp_{name}.pdf")
