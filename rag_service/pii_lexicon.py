@@ -61,6 +61,7 @@ def lexicon() -> Lexicon:
 _KANA_WORD = re.compile(r"[ぁ-んァ-ヶー]+")
 
 
+@lru_cache(maxsize=1 << 16)
 def name_part(word: str, kind: str) -> bool:
     """`word` can be a surname (`kind` "姓") or a given name ("名"): by writing, or for kana by reading."""
     lex = lexicon()

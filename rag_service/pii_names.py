@@ -12,7 +12,8 @@ from functools import lru_cache
 import fugashi
 
 from rag_service.pii_base import SEP as _SEP
-from rag_service.pii_base import PiiSpan, alt, words
+from rag_service.pii_base import PiiSpan, alt
+from rag_service.pii_vocab import NOT_NAMES as _NOT_NAMES
 
 _TITLES = "様 さま さん 氏 殿 くん 君 ちゃん 先生 医師 看護師 師長 夫妻 部長 所長 院長 医長 科長 主任 教授 准教授 講師"
 _HONORIFIC = re.compile(r"^ ?(?:" + alt(_TITLES) + r"|Dr\.?)")
@@ -33,14 +34,14 @@ _EPONYM_AFTER = re.compile(
     )
 )
 _EPONYM_BEFORE = re.compile(r"[ァ-ヶー]+[・=-]$")
-_STRONG = "氏名 患者名 患者氏名 名前 お名前 フリガナ ふりがな ﾌﾘｶﾞﾅ カナ氏名 紹介患者 受診者 Name Pt Patient"
+_STRONG = "氏名 患者名 患者氏名 名前 お名前 フリガナ ふりがな ﾌﾘｶﾞﾅ カナ氏名 紹介患者 受診者 Name Pt pt Patient"
 _WEAK = (
     "患者 担当医 主治医 担当看護師 担当 紹介医 記載者 記録者 家族 キーパーソン "
     "長男 長女 次男 次女 三男 三女 妻 夫 母 父 "
     "息子 娘 兄 姉 弟 妹 孫 祖母 祖父 医師 看護師 薬剤師 当直医 指導医 記載医 研修医 執刀医 院長 患児 利用者 MSW "
     "ケアマネ ケアマネジャー ソーシャルワーカー Nurse Dr Dr. Mr Mr. Ms Ms. Mrs Mrs. Prof Prof."
 )
-_STRONG_LABEL = re.compile(alt(_STRONG) + _SEP + r" ?$")
+_STRONG_LABEL = re.compile(alt(_STRONG) + r"(?:[（(][^（()）]{1,6}[）)])?" + _SEP + r" ?$")  # 氏名（ローマ字）：
 _WEAK_LABEL = re.compile(r"(?:" + alt(_WEAK.replace(".", "\\.")) + r"|[一-龥]{1,6}科)" + _SEP + r" ?$")
 _LABEL_WORDS = (
     r"(?!"
@@ -48,13 +49,23 @@ _LABEL_WORDS = (
     + r"[ :：])"
 )
 _KANA = r"[ァ-ヶーｦ-ﾟ]"
-_KANA_RUN = re.compile(r"(?<!" + _KANA + r")(?!(?:フリガナ|ﾌﾘｶﾞﾅ|カナ)[ :：])" + _KANA + r"+(?:[ ・･]" + _KANA + r"+)*")
-_TITLE_WORDS = alt("Pt Dr Mr Ms Mrs Prof Nurse Patient Name DOB Email E-mail Phone TEL Tel My Date Dear ID MRN") + r"\b"
-_WORD = r"(?:[A-Z]{2,}|[A-Z][a-zà-ÿ]+)(?:-[A-Z][a-zà-ÿ]+)?"
-_ROMAJI = re.compile(
-    r"(?<![A-Za-z])(?!" + _TITLE_WORDS + r")" + _WORD + r"(?: (?!" + _TITLE_WORDS + r")" + _WORD + r"){0,2}"
+_KANA_RUN = re.compile(
+    r"(?<!" + _KANA + r")(?!(?:フリガナ|ﾌﾘｶﾞﾅ|カナ)[ :：])" + _KANA + r"+(?:[ ・･=＝]" + _KANA + r"+)*"
 )
-_AGE_AFTER = re.compile(r"^ ?(?:\d{1,3} ?(?:歳|M|F|y|yo|男|女)|（|\()")
+_TITLE_WORDS = (
+    alt(
+        "Pt Dr Mr Ms Mrs Prof Nurse Patient Name DOB Email E-mail Phone TEL Tel My Date Dear ID MRN Ns PT OT ST ER "
+        "ICU HCU CCU MSW CW SW OP"
+    )
+    + r"\b"
+)
+_WORD = r"(?:[A-Z]')?(?:[A-Z]{2,}|[A-Z][a-zà-ÿ]+)(?:-[A-Za-zà-ÿ]+)?"  # O'Brien, Soo-jin
+_NOT_TITLE = r"(?!" + _TITLE_WORDS + r")"
+_ROMAJI = re.compile(  # Kowalski, Anna; John A. Miller; GARCIA LOPEZ ANA
+    r"(?<![A-Za-z'])" + _NOT_TITLE + _WORD
+    + r"(?:(?:,? |(?: [A-Z]\.)? )" + _NOT_TITLE + _WORD + r"(?: " + _NOT_TITLE + _WORD + r")?)?"
+)  # fmt: skip
+_AGE_AFTER = re.compile(r"^,? ?(?:\d{1,3} ?(?:歳|M|F|y|yo|男|女)|（|\(|DOB|MRN|ID\b|\d{4}[/.-]\d)")
 _KANJI_NAME = re.compile(r"(?<![一-龥々])" + _LABEL_WORDS + r"[一-龥々]{1,4}(?: ?[一-龥々ぁ-んァ-ヶー]{1,5})?")
 _KANJI_BEFORE_HONORIFIC = re.compile(
     r"(?<![一-龥々])"
@@ -62,14 +73,6 @@ _KANJI_BEFORE_HONORIFIC = re.compile(
     + r"[一-龥々]{1,4}( [一-龥々ぁ-んァ-ヶー]{1,5})?(?= ?"
     + alt("様 さん 氏 殿 先生 医師 ちゃん くん")
     + ")"
-)
-_NOT_NAMES = frozenset(
-    words(
-        "患者 同 両 本人 家族 皆 各 貴 当 主治医 担当医 先生 医師 看護師 お母 お父 奥 お子 "
-        "息子 娘 ご家族 同氏 両氏 本院 貴院 お兄 お姉 お爺 お婆 利用者 入居者 ご本人 職員 "
-        "スタッフ 担当 術者 前医 紹介医 クリニック ステーション センター ホーム ケア ナース "
-        "ドクター チーム メール "
-    )
 )
 
 
@@ -86,16 +89,17 @@ class _Token:
     person: str | None  # 姓 | 名 | 一般 when unidic marks it 人名
 
 
-def _tokens(text: str) -> list[_Token]:
+def tokens(text: str) -> list[_Token]:
+    """fugashi's words of `text` with their offsets: is each a proper noun, and a person's name (姓, 名)?"""
     out, pos = [], 0
     for word in _tagger()(text):
         start = text.find(word.surface, pos)
         if start < 0:
             continue
         pos = start + len(word.surface)
-        f = word.feature
-        proper = f.pos2 == "固有名詞"
-        out.append(_Token(start, pos, proper, f.pos4 if proper and f.pos3 == "人名" else None))
+        _, pos2, pos3, pos4, _ = word.feature_raw.split(",", 4)  # faster than .feature (a named tuple of 26)
+        proper = pos2 == "固有名詞"
+        out.append(_Token(start, pos, proper, pos4 if proper and pos3 == "人名" else None))
     return out
 
 
@@ -124,9 +128,8 @@ def _adjacent(text: str, a: _Token | PiiSpan, b: _Token) -> bool:
     return 0 <= b.start - a.end <= 1 and not text[a.end : b.start].strip(" 　")
 
 
-def morph_names(text: str) -> list[PiiSpan]:
+def morph_names(text: str, tokens: Sequence[_Token]) -> list[PiiSpan]:
     """Person names from unidic's 人名 tags (surname + given name joined), and proper nouns before an honorific."""
-    tokens = _tokens(text)
     groups: list[list[_Token]] = []
     for tok in (t for t in tokens if t.person):  # 山田 太郎: surname and given name (one space between) are one name
         if groups and _adjacent(text, groups[-1][-1], tok):
@@ -163,18 +166,22 @@ def context_names(text: str) -> list[PiiSpan]:
         for m in pattern.finditer(text):
             start, end = m.start(), m.end()
             surface = m.group(0).strip()
-            if surface in _NOT_NAMES or _is_eponym(text, start, end):
-                continue
+            parts = re.split(r"[ ・･=＝,]+", surface)
+            if _is_eponym(text, start, end) or any(p in _NOT_NAMES or p in _HONORIFIC_WORDS for p in parts):
+                continue  # 様 娘, 奥様, ケアマネさん
             honorific, strong, weak = _context(text, start, end)
-            two_parts = bool(re.search(r"[ ・･-]", surface))
+            two_parts = len(parts) > 1
+            after = text[end : end + 8]
             if pattern is _KANJI_NAME:
                 ok = strong  # after a weak label only when unidic calls it a name (_morph_names)
             elif pattern is _KANJI_BEFORE_HONORIFIC:  # 担当医 林先生 (林 is a forest to unidic); not 同様, 模様
                 ok = strong or weak or bool(m.group(1))  # 千々岩 ルミ子 様: surname, space, given name, honorific
             elif pattern is _KANA_RUN:  # 家族 メール is not a person; マルティネス・ガルシア 26歳 is
-                ok = strong or honorific or (two_parts and (weak or bool(_AGE_AFTER.match(text[end : end + 5]))))
-            else:  # romaji: a label, an honorific, or a full name followed by an age or a bracket (Hiroshi Kato 45M)
-                ok = strong or honorific or weak or (two_parts and bool(_AGE_AFTER.match(text[end : end + 5])))
+                ok = strong or honorific or (two_parts and (weak or bool(_AGE_AFTER.match(after))))
+            elif not two_parts and (len(surface) <= 2 or (surface.isupper() and len(surface) <= 3)):
+                ok = strong  # Ns, PT, ER: abbreviations, not names
+            else:  # romaji: a label, an honorific, or a full name followed by an age, a bracket, DOB or an ID
+                ok = strong or honorific or weak or (two_parts and bool(_AGE_AFTER.match(after)))
             if ok:
                 out.append(PiiSpan(start, end, "NAME"))
     return out
@@ -182,6 +189,14 @@ def context_names(text: str) -> list[PiiSpan]:
 
 _READING_AFTER = re.compile(r"^ ?[（(]([^（()）、。,:：\d]{2,24})[）)]")
 _READING_BEFORE = re.compile(r"(?:^|[\s、。：:])([^\s（()）、。,:：\d]{2,24}) ?[（(]$")
+_READING_WORD = re.compile(r"[ぁ-んァ-ヶーｦ-ﾟA-Za-z][ぁ-んァ-ヶーｦ-ﾟA-Za-z ・･.]*")  # a reading, not 訪問看護記録（東條）
+
+
+def _is_reading(word: str) -> bool:
+    """Not （応援勤務）, （カナ）, （ER Ns）."""
+    if word in _NOT_NAMES or re.fullmatch(r"(?:[A-Z]{1,4}|Ns|Dr|Mr|Ms)\.?(?: ?(?:[A-Z]{1,4}|Ns|Dr)\.?)*", word):
+        return False
+    return " " in word or not re.search(r"[一-龥]", word)
 
 
 def readings(text: str, names: Sequence[PiiSpan]) -> list[PiiSpan]:
@@ -189,10 +204,10 @@ def readings(text: str, names: Sequence[PiiSpan]) -> list[PiiSpan]:
     out = []
     for n in names:
         after = _READING_AFTER.match(text[n.end : n.end + 28])
-        if after and (" " in after.group(1) or not re.search(r"[一-龥]", after.group(1))):  # not （応援勤務）
+        if after and _is_reading(after.group(1)):
             out.append(PiiSpan(n.end + after.start(1), n.end + after.end(1), "NAME"))
         before = _READING_BEFORE.search(text[max(0, n.start - 28) : n.start])
-        if before and text[n.end : n.end + 1] in "）)":
+        if before and text[n.end : n.end + 1] in "）)" and _READING_WORD.fullmatch(before.group(1)):
             offset = max(0, n.start - 28)
             out.append(PiiSpan(offset + before.start(1), offset + before.end(1), "NAME"))
     return out

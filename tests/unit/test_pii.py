@@ -78,7 +78,7 @@ def test_markup_parses_to_offsets() -> None:
         ("記録 沼田", ["沼田"]),
         ("実施者 滝口", ["滝口"]),
         ("南 大樹 25歳", ["南 大樹"]),  # a full name needs no cue, whatever the tagger made of it here …
-        ("患者 南 大樹 25歳", ["南", "大樹"]),  # … or here (池田, 南: a place to the tagger after 患者)
+        ("患者 南 大樹 25歳", ["南 大樹"]),  # … or here (池田, 南: a place to the tagger after 患者)
     ],
 )  # fmt: skip
 def test_names_with_no_honorific_or_label_in_reach(text: str, expected: list[str]) -> None:
