@@ -40,6 +40,7 @@ _RUN = re.compile(
 )
 _HONORIFICS = frozenset(["様", "さま", "さん", "氏", "殿", "くん", "君", "ちゃん", "先生", "医師", "看護師"])
 _ROMAJI_PAIR = re.compile(r"(?<![A-Za-z.])([A-Z](?:\.|[a-z]+|[A-Z]+)) ([A-Z][a-z]+|[A-Z]{2,})(?![A-Za-z])")
+_ROMAJI_IN_BRACKETS = re.compile(r"[（(]([A-Z][a-z]{2,})[）)]")
 _HALF_KANA = re.compile(r"[ｦ-ﾝ][ﾞﾟ]?")
 _WORD_CHAR = re.compile(r"[一-龥々ァ-ヶ]")
 _LISTED = re.compile(r"・([一-龥々]{1,4})(?![一-龥々ァ-ヶ])")  # 南・北村: a list; 中條・西村症候群: one word
@@ -47,6 +48,7 @@ _JOINED_ON = re.compile(r"[-‐・=][一-龥々ァ-ヶ]")
 _ONE_SCRIPT = re.compile(r"[一-龥々][一-龥々ヶノ]*|[ァ-ヶー]+|[ぁ-ん]+")
 _KANJI_WORD = re.compile(r"[一-龥々][一-龥々ヶノ]{0,4}")
 _KANA_OR_KANJI = re.compile(r"[ぁ-んァ-ヶー一-龥々]")
+_DATE_AFTER = re.compile(r"[、,]? ?[（(]?(?:(?:明治|大正|昭和|平成|令和|[MTSHR])\.? ?\d{1,2}|(?:19|20)\d{2})[年./-]\d")
 _HIRAGANA_AFTER = re.compile(r" ?(?:様|さま|さん|ちゃん|くん|君|\d{1,2} ?歳)")
 _LIST_SEP = re.compile(r"^ ?(?:様|さん|氏)? ?[・、,，/／] ?$")
 
@@ -116,6 +118,8 @@ def _runs(view: str, bound: Bound) -> list[_Run]:
     out = []
     for m in _RUN.finditer(view):
         start, end = m.start(), m.end()
+        if start and view[start - 1].isdigit():
+            continue  # 2日生, 3階東: a counter after a number
         before = JOINED_ROLE.match(m.group(0))
         if before and before.end() < len(m.group(0)) and bound(start + before.end()):
             start += before.end()
@@ -157,10 +161,13 @@ def _full_name(view: str, a: _Run, b: _Run) -> bool:
         return True
     if not (surname or given) or not all(_KANJI_WORD.fullmatch(r.word) for r in (a, b)):
         return False
-    unknown = b if surname else a
+    unknown, known = (b, a) if surname else (a, b)
     if unknown.word in NOT_NAMES or unknown.word in _HONORIFICS or (unknown is b and len(b.word) > 3):
         return False
-    return a.role_before or b.role_after or _person_context(view, a.start, b.end)
+    if unknown is b and len(known.word) < 2:
+        return False  # 生 入院日 2024年…: a one-kanji surname and an unknown word are not a name
+    cue = a.role_before or b.role_after or bool(_DATE_AFTER.match(view, b.end))  # 安西 優斗、1997/4/28
+    return cue or _person_context(view, a.start, b.end)
 
 
 def _single_name(view: str, run: _Run, listed: bool) -> bool:
@@ -203,6 +210,10 @@ def _romaji_names(view: str) -> Iterator[tuple[int, int]]:
         known = [k is not None and (k == "" or name_part(k, "姓") or name_part(k, "名")) for k in keys]
         if all(known) and any(keys):
             yield m.start(), m.end()  # Kenji Sato, ITO HARUKA, T. Nakagawa
+    for m in _ROMAJI_IN_BRACKETS.finditer(view):  # 夫（Kenta）: one romaji name after a role or kinship word
+        key = romaji_key(m.group(1))
+        if key and (name_part(key, "名") or name_part(key, "姓")) and ROLE_BEFORE.search(view, 0, m.start()):
+            yield m.start(1), m.end(1)
 
 
 def lexicon_names(text: str, bound: Bound) -> list[PiiSpan]:

@@ -66,6 +66,7 @@ _ROMAJI = re.compile(  # Kowalski, Anna; John A. Miller; GARCIA LOPEZ ANA
     + r"(?:(?:,? |(?: [A-Z]\.)? )" + _NOT_TITLE + _WORD + r"(?: " + _NOT_TITLE + _WORD + r")?)?"
 )  # fmt: skip
 _AGE_AFTER = re.compile(r"^,? ?(?:\d{1,3} ?(?:歳|M|F|y|yo|男|女)|（|\(|DOB|MRN|ID\b|\d{4}[/.-]\d)")
+_HIRAGANA_NAME = re.compile(r"(?<![ぁ-ん])[ぁ-ん]{2,6}(?:[ \u3000][ぁ-ん]{1,6})?(?![ぁ-ん])")  # 氏名 しみず あおと
 _KANJI_NAME = re.compile(r"(?<![一-龥々])" + _LABEL_WORDS + r"[一-龥々]{1,4}(?: ?[一-龥々ぁ-んァ-ヶー]{1,5})?")
 _KANJI_BEFORE_HONORIFIC = re.compile(
     r"(?<![一-龥々])"
@@ -162,7 +163,7 @@ def morph_names(text: str, tokens: Sequence[_Token]) -> list[PiiSpan]:
 def context_names(text: str) -> list[PiiSpan]:
     """Names unidic does not know: katakana, romaji and kanji runs after a label or before an honorific."""
     out = []
-    for pattern in (_KANA_RUN, _ROMAJI, _KANJI_NAME, _KANJI_BEFORE_HONORIFIC):
+    for pattern in (_KANA_RUN, _ROMAJI, _KANJI_NAME, _KANJI_BEFORE_HONORIFIC, _HIRAGANA_NAME):
         for m in pattern.finditer(text):
             start, end = m.start(), m.end()
             surface = m.group(0).strip()
@@ -172,7 +173,9 @@ def context_names(text: str) -> list[PiiSpan]:
             honorific, strong, weak = _context(text, start, end)
             two_parts = len(parts) > 1
             after = text[end : end + 8]
-            if pattern is _KANJI_NAME:
+            if pattern is _HIRAGANA_NAME:  # 氏名 しみず あおと; not 名前とのこと
+                ok = strong and text[start - 1 : start] in (" ", "\u3000", ":", "：")
+            elif pattern is _KANJI_NAME:
                 ok = strong  # after a weak label only when unidic calls it a name (_morph_names)
             elif pattern is _KANJI_BEFORE_HONORIFIC:  # 担当医 林先生 (林 is a forest to unidic); not 同様, 模様
                 ok = strong or weak or bool(m.group(1))  # 千々岩 ルミ子 様: surname, space, given name, honorific
