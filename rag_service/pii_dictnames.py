@@ -31,11 +31,12 @@ from rag_service.pii_vocab import (
     NOT_NAMES,
     RECORD_AFTER,
     ROLE_BEFORE,
+    ROLE_WORD_END,
 )
 
 # runs of one script: kanji (四ノ宮, 井ノ口 keep their ノ), katakana, or hiragana up to an honorific (ゆうと|ちゃん)
 _RUN = re.compile(
-    r"[一-龥々〆][一-龥々〆ヶノ]*|[ァ-ヶー]+"
+    r"[一-龥々〆][一-龥々〆ヶノ]*|[ァ-ヶー]{2,}"
     r"|(?<![ぁ-ん])[ぁ-ん]{2,6}?(?=" + HIRAGANA_HONORIFIC + r"|[^ぁ-ん]|$)"
 )
 _HONORIFICS = frozenset(["様", "さま", "さん", "氏", "殿", "くん", "君", "ちゃん", "先生", "医師", "看護師"])
@@ -177,6 +178,8 @@ def _single_name(view: str, run: _Run, listed: bool) -> bool:
         return False
     if run.role_after:
         return True
+    if run.role_before and len(run.word) < 2:
+        return False  # 医師等, 当事者間: a one-kanji word joined to a role is no name without an honorific
     if "ぁ" <= run.word[0] <= "ん":  # りく 5歳, Ns.ひらの／; not 内服中のため主治医
         if run.start > 0 and _KANA_OR_KANJI.match(view, run.start - 1):
             return False
@@ -212,7 +215,7 @@ def _romaji_names(view: str) -> Iterator[tuple[int, int]]:
             yield m.start(), m.end()  # Kenji Sato, ITO HARUKA, T. Nakagawa
     for m in _ROMAJI_IN_BRACKETS.finditer(view):  # 夫（Kenta）: one romaji name after a role or kinship word
         key = romaji_key(m.group(1))
-        if key and (name_part(key, "名") or name_part(key, "姓")) and ROLE_BEFORE.search(view, 0, m.start()):
+        if key and (name_part(key, "名") or name_part(key, "姓")) and ROLE_WORD_END.search(view, 0, m.start()):
             yield m.start(1), m.end(1)
 
 

@@ -13,10 +13,11 @@ import fugashi
 
 from rag_service.pii_base import SEP as _SEP
 from rag_service.pii_base import PiiSpan, alt
+from rag_service.pii_vocab import LIKE_NOT_SAMA
 from rag_service.pii_vocab import NOT_NAMES as _NOT_NAMES
 
 _TITLES = "様 さま さん 氏 殿 くん 君 ちゃん 先生 医師 看護師 師長 夫妻 部長 所長 院長 医長 科長 主任 教授 准教授 講師"
-_HONORIFIC = re.compile(r"^ ?(?:" + alt(_TITLES) + r"|Dr\.?)")
+_HONORIFIC = re.compile(r"^ ?(?:" + LIKE_NOT_SAMA + alt(_TITLES) + r"|Dr\.?)")
 _ORG_AFTER = re.compile(
     r"^[ぁ-んァ-ヶー]{0,6}"
     + alt(
