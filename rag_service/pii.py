@@ -14,7 +14,7 @@ from __future__ import annotations
 from rag_service.pii_base import MASKS, TYPES, Masked, PiiSpan, fold, resolve, words
 from rag_service.pii_dates import dates_of_birth
 from rag_service.pii_dictnames import checked, lexicon_names
-from rag_service.pii_names import context_names, morph_names, readings, tokens
+from rag_service.pii_names import context_names, morph_names, readings, segments, tokens
 from rag_service.pii_structured import ids_beside_names, structured_spans
 
 __all__ = ["MASKS", "TYPES", "Masked", "PiiSpan", "find_pii", "fold", "mask", "mask_text", "search_text", "words"]
@@ -27,10 +27,9 @@ def find_pii(text: str) -> list[PiiSpan]:
     folded = fold(text)
     structured = structured_spans(folded)
     words = tokens(text)
-    edges = {t.start for t in words} | {t.end for t in words}
-    bound = edges.__contains__
-    found = [*morph_names(text, words), *context_names(text), *lexicon_names(text, bound)]
-    names = resolve(checked(text, found, bound))
+    seg = segments(words)
+    found = [*morph_names(text, words), *context_names(text), *lexicon_names(text, seg)]
+    names = resolve(checked(text, found, seg))
     names = resolve([*names, *readings(text, names)])
     names = [n for n in names if not any(s.start <= n.start and n.end <= s.end for s in structured)]
     ids = ids_beside_names(folded, names, structured)

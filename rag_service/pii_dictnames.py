@@ -14,13 +14,14 @@ name span passes before it is masked.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import jaconv
 
 from rag_service.pii_base import PiiSpan
 from rag_service.pii_lexicon import name_part, romaji_key
+from rag_service.pii_names import Segments
 from rag_service.pii_vocab import (
     FOLLOWS_PERSON,
     HIRAGANA_HONORIFIC,
@@ -53,7 +54,21 @@ _DATE_AFTER = re.compile(r"[、,]? ?[（(]?(?:(?:明治|大正|昭和|平成|令
 _HIRAGANA_AFTER = re.compile(r" ?(?:様|さま|さん|ちゃん|くん|君|\d{1,2} ?歳)")
 _LIST_SEP = re.compile(r"^ ?(?:様|さん|氏)? ?[・、,，/／] ?$")
 
-Bound = Callable[[int], bool]  # is there a word boundary (a tagger token's edge) at this offset of the view?
+
+@dataclass(frozen=True, slots=True)
+class _Tagged:
+    """The tagger's segments seen from the kana view (offsets map view positions to the text's)."""
+
+    offsets: list[int]
+    seg: Segments
+
+    def bound(self, p: int) -> bool:
+        """Is there a word boundary (a tagger token's edge) at this offset of the view?"""
+        return self.offsets[p] in self.seg.edges
+
+    def plain(self, start: int, end: int) -> bool:
+        """Does a word no name is made of (来院, 休暇中) begin in [start, end) of the view?"""
+        return any(self.offsets[p] in self.seg.plain for p in range(start, end))
 
 
 def kana_view(text: str) -> tuple[str, list[int]]:
@@ -113,7 +128,7 @@ class _Run:
     word_after: bool  # any of those, or a record word (小林記録): the name ends here, it is no compound
 
 
-def _runs(view: str, bound: Bound) -> list[_Run]:
+def _runs(view: str, tagged: _Tagged) -> list[_Run]:
     """Runs of one script, each without the role or honorific joined to it where the tagger splits there too (看護師長
     is one word to it, 主治医石田 is 主治/医/石田)."""
     out = []
@@ -122,16 +137,16 @@ def _runs(view: str, bound: Bound) -> list[_Run]:
         if start and view[start - 1].isdigit():
             continue  # 2日生, 3階東: a counter after a number
         before = JOINED_ROLE.match(m.group(0))
-        if before and before.end() < len(m.group(0)) and bound(start + before.end()):
+        if before and before.end() < len(m.group(0)) and tagged.bound(start + before.end()):
             start += before.end()
         else:
             before = None
         honorific = JOINED_HONORIFIC.search(view, start + 1, end) or JOINED_RECORD.search(view, start + 1, end)
-        if honorific and not bound(honorific.start()):
+        if honorific and not tagged.bound(honorific.start()):
             honorific = None
         if honorific:
             end = honorific.start()
-        if not (bound(start) and bound(end)):
+        if not (tagged.bound(start) and tagged.bound(end)):
             continue  # 明らか, 強い, 湯たんぽ, お知らせ: the tagger reads one word across the edge
         hira = "ぁ" <= view[start] <= "ん" and view.startswith(("ちゃん", "くん", "さん", "さま"), end)
         role_after = bool(honorific and not JOINED_RECORD.match(honorific.group(0))) or hira
@@ -152,7 +167,7 @@ def _ends(view: str, run: _Run) -> bool:
     return run.word_after or not compound_after(view, run.end)
 
 
-def _full_name(view: str, a: _Run, b: _Run) -> bool:
+def _full_name(view: str, a: _Run, b: _Run, tagged: _Tagged) -> bool:
     """市原 誠, ニシムラ ジュン, 南 大樹: a surname and a given name need no cue; 坂之上 清 76歳, 依頼医 浜比嘉 真理子,
     小野 蒼（そう）くん: one part known, with a role before or an honorific or age after."""
     if a.word_after or b.role_before or view[a.end : b.start] not in (" ", "\u3000") or not _ends(view, b):
@@ -165,8 +180,8 @@ def _full_name(view: str, a: _Run, b: _Run) -> bool:
     unknown, known = (b, a) if surname else (a, b)
     if unknown.word in NOT_NAMES or unknown.word in _HONORIFICS or (unknown is b and len(b.word) > 3):
         return False
-    if unknown is b and len(known.word) < 2:
-        return False  # 生 入院日 2024年…: a one-kanji surname and an unknown word are not a name
+    if (unknown is b and len(known.word) < 2) or tagged.plain(unknown.start, unknown.end):
+        return False  # 患者 田中 来院, 生 入院日: a common word after a surname is no given name
     cue = a.role_before or b.role_after or bool(_DATE_AFTER.match(view, b.end))  # 安西 優斗、1997/4/28
     return cue or _person_context(view, a.start, b.end)
 
@@ -189,14 +204,14 @@ def _single_name(view: str, run: _Run, listed: bool) -> bool:
     return run.role_before or listed or _person_context(view, run.start, run.end)
 
 
-def _spaced_names(view: str, bound: Bound) -> Iterator[tuple[int, int]]:
-    runs = _runs(view, bound)
+def _spaced_names(view: str, tagged: _Tagged) -> Iterator[tuple[int, int]]:
+    runs = _runs(view, tagged)
     last = -1  # where the last name found ended: the next one after ・ or 、 is the same list's
     i = 0
     while i < len(runs):
         a = runs[i]
         listed = last >= 0 and bool(_LIST_SEP.match(view[last : a.start]))
-        if i + 1 < len(runs) and _full_name(view, a, runs[i + 1]):
+        if i + 1 < len(runs) and _full_name(view, a, runs[i + 1], tagged):
             last = runs[i + 1].end
             yield a.start, last
             i += 2
@@ -219,11 +234,11 @@ def _romaji_names(view: str) -> Iterator[tuple[int, int]]:
             yield m.start(1), m.end(1)
 
 
-def lexicon_names(text: str, bound: Bound) -> list[PiiSpan]:
-    """Names by UniDic's lexicon of surnames and given names, with offsets into `text`; `bound` says where the
+def lexicon_names(text: str, seg: Segments) -> list[PiiSpan]:
+    """Names by UniDic's lexicon of surnames and given names, with offsets into `text`; `seg` says where the
     tagger's words begin and end (offsets into `text`)."""
     view, offsets = kana_view(text)
-    found = [*_spaced_names(view, lambda p: bound(offsets[p])), *_romaji_names(view)]
+    found = [*_spaced_names(view, _Tagged(offsets, seg)), *_romaji_names(view)]
     return [PiiSpan(offsets[s], offsets[e], "NAME") for s, e in found]
 
 
@@ -237,19 +252,20 @@ def _leading_word_is_no_name(head: str, joined: bool) -> bool:
     return (joined and not head.isascii()) or bool(_NOT_A_NAME_HEAD.match(head))
 
 
-def _joined_before(view: str, start: int, bound: Bound) -> bool:
+def _joined_before(view: str, start: int, tagged: _Tagged) -> bool:
     """The name's first word is the end of a longer word (肺音清 is 肺音 + 清, 3F病棟 杉山), not a name after a role
     (主治医石田) or after another script (妻ハルミ)."""
     if start == 0 or not re.match(r"[0-9A-Za-z一-龥々]", view[start - 1]):
         return False
     if not re.match(r"[一-龥々]", view[start]) or not re.match(r"[一-龥々]", view[start - 1]):
         return not view[start].isascii() and view[start - 1].isascii()  # 3F杉山; not Mr.Sato, 妻ハルミ
-    return not (JOINED_ROLE_END.search(view, max(0, start - 8), start) and bound(start))
+    return not (JOINED_ROLE_END.search(view, max(0, start - 8), start) and tagged.bound(start))
 
 
-def checked(text: str, names: Sequence[PiiSpan], bound: Bound) -> list[PiiSpan]:
+def checked(text: str, names: Sequence[PiiSpan], seg: Segments) -> list[PiiSpan]:
     """Name spans that pass the checks above: compounds dropped, leading words that are no name cut off."""
     view, offsets = kana_view(text)
+    tagged = _Tagged(offsets, seg)
     back = {o: i for i, o in enumerate(offsets)}
     out = []
     for n in names:
@@ -262,7 +278,7 @@ def checked(text: str, names: Sequence[PiiSpan], bound: Bound) -> list[PiiSpan]:
         if re.match(r"[ァ-ヶー]", view[end : end + 1]) and re.match(r"[ァ-ヶー]", view[end - 1 : end]):
             continue  # a katakana word cut in two: ビネ|ー
         surface = view[start:end]
-        joined = _joined_before(view, start, lambda p: bound(offsets[p]))
+        joined = _joined_before(view, start, tagged)
         if " " in surface or "\u3000" in surface:
             head = re.split(r"[ \u3000]", surface, maxsplit=1)[0]
             if _leading_word_is_no_name(head, joined):

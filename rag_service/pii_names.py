@@ -89,6 +89,20 @@ class _Token:
     end: int
     proper: bool  # 固有名詞 (人名, 地名, 一般, 組織)
     person: str | None  # 姓 | 名 | 一般 when unidic marks it 人名
+    plain: bool  # a word no name is made of: a common noun of two characters or more (来院, 休暇), a suffix (中, 済)
+
+
+@dataclass(frozen=True, slots=True)
+class Segments:
+    """Where the tagger's words begin and end, and where the plain words (see _Token) begin."""
+
+    edges: frozenset[int]
+    plain: frozenset[int]
+
+
+def segments(words: Sequence[_Token]) -> Segments:
+    edges = frozenset([t.start for t in words] + [t.end for t in words])
+    return Segments(edges, frozenset(t.start for t in words if t.plain))
 
 
 def tokens(text: str) -> list[_Token]:
@@ -99,9 +113,10 @@ def tokens(text: str) -> list[_Token]:
         if start < 0:
             continue
         pos = start + len(word.surface)
-        _, pos2, pos3, pos4, _ = word.feature_raw.split(",", 4)  # faster than .feature (a named tuple of 26)
+        pos1, pos2, pos3, pos4, _ = word.feature_raw.split(",", 4)  # faster than .feature (a named tuple of 26)
         proper = pos2 == "固有名詞"
-        out.append(_Token(start, pos, proper, pos4 if proper and pos3 == "人名" else None))
+        plain = pos1 == "接尾辞" or (pos2 == "普通名詞" and pos - start >= 2)
+        out.append(_Token(start, pos, proper, pos4 if proper and pos3 == "人名" else None, plain))
     return out
 
 

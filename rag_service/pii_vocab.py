@@ -12,7 +12,8 @@ from rag_service.pii_base import alt, words
 HONORIFIC_WORDS = (
     "様 さま さん 氏 殿 くん 君 ちゃん 先生 医師 看護師 師長 夫妻 部長 所長 院長 医長 科長 主任 教授 准教授 講師"
 )
-# 様 before a noun is "-like" after a word that is no known name: ヘリオトロープ様紅斑, チック様痙攣 (but 山田様宛, 様本人)
+# 様 before a noun is "-like" after a word that is no known name: ヘリオトロープ様紅斑, チック様痙攣
+# (but 山田様宛, 様本人)
 LIKE_NOT_SAMA = r"(?!様(?!宛|方|邸|宅|分|本人|用|専用|家|一家)[一-龥々])"
 _ROLE_AFTER = alt(HONORIFIC_WORDS + " 宅 家 一家 宛 主治医 担当医") + "|ら(?![ぁ-ん])"
 _ROLE_AFTER_ASCII = r"(?:Dr|Ns|PT|OT|ST|MSW|CW|Mr|Ms|Mrs)(?![A-Za-z])\.?"
@@ -37,11 +38,11 @@ _ROLES = (
     "孫 祖母 祖父 主人 ご主人 ケアマネ 医事課 Operator Surgeon Patient Pt pt Name Assistant Nurse"
 )
 _ROLE_SUFFIXED = r"[一-龥]{0,5}[医師者士員長科室課係]"  # 研修医, 薬剤師, 処置者, 隊員, 隊長, 麻酔科, 連携室, 医事課
-# with a space, a colon or a dot between (術者 長岡, 記載：南, Ns.小林), or の after a person's role (主治医の古川); a name
-# joined to the word before it is found by JOINED_ROLE, where the tagger agrees (医師等, 当事者間, 患者サイド are not)
-ROLE_BEFORE = re.compile(
-    r"(?:(?:" + alt(_ROLES) + "|" + _ROLE_SUFFIXED + r")(?:[：:.] ?| )|" + alt("主治医 担当医 担当 看護師 薬剤師 医師") + "の)$"
-)
+# with a space, a colon or a dot between (術者 長岡, 記載：南, Ns.小林), or の after a person's role (主治医の古川);
+# a name joined to the word before it is found by JOINED_ROLE, where the tagger agrees (医師等, 当事者間, 患者サイド are
+# not)
+_PERSON_ROLES_NO = alt("主治医 担当医 担当 看護師 薬剤師 医師") + "の"
+ROLE_BEFORE = re.compile(r"(?:(?:" + alt(_ROLES) + "|" + _ROLE_SUFFIXED + r")(?:[：:.] ?| )|" + _PERSON_ROLES_NO + ")$")
 ROLE_WORD_END = re.compile(r"(?:" + alt(_ROLES) + r")$")  # 夫（Kenta）
 
 # a role joined to the name after it, in one run of kanji (主治医石田, 患者山路, 本名李, 薬剤師宮田): multi-character
