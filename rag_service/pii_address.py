@@ -34,11 +34,16 @@ _LABELLED_ADDRESS = re.compile(_LABEL + r"(" + _PREF + r"?" + _MUNI + r"{1,3}" +
 _POSTAL = re.compile(r"(?<![\d-])\d{3}-\d{4}(?![\d-])")
 
 
+_ORG_BEFORE = re.compile(r"(?:病院|医院|クリニック|診療所|センタ-|薬局|大学|事業所|役所|役場|保健所|施設)[（( :：]*$")
+
+
 def addresses(folded: str) -> list[PiiSpan]:
+    """Every address, but not where an organisation's name stands right before it (東京都立墨東病院（東京都墨田区…）):
+    that is where the hospital is, not where a person lives."""
     spans = [PiiSpan(m.start(), m.end(), "ADDRESS") for m in _ADDRESS.finditer(folded)]
     spans += [PiiSpan(m.start(), m.end(), "ADDRESS") for m in _BARE_ADDRESS.finditer(folded)]
     spans += [PiiSpan(m.start(1), m.end(1), "ADDRESS") for m in _LABELLED_ADDRESS.finditer(folded)]
-    return spans
+    return [s for s in spans if not _ORG_BEFORE.search(folded, max(0, s.start - 14), s.start)]
 
 
 def postal_beside(folded: str, spans: Sequence[PiiSpan]) -> list[PiiSpan]:

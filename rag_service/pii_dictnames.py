@@ -27,8 +27,8 @@ from rag_service.pii_vocab import (
     HIRAGANA_HONORIFIC,
     JOINED_HONORIFIC,
     JOINED_RECORD,
-    JOINED_ROLE,
     JOINED_ROLE_END,
+    JOINED_ROLES,
     NOT_NAMES,
     RECORD_AFTER,
     ROLE_BEFORE,
@@ -136,11 +136,10 @@ def _runs(view: str, tagged: _Tagged) -> list[_Run]:
         start, end = m.start(), m.end()
         if start and view[start - 1].isdigit():
             continue  # 2日生, 3階東: a counter after a number
-        before = JOINED_ROLE.match(m.group(0))
-        if before and before.end() < len(m.group(0)) and tagged.bound(start + before.end()):
-            start += before.end()
-        else:
-            before = None
+        roles = (r.match(view, start, end) for r in JOINED_ROLES)
+        before = next((r for r in roles if r and r.end() < end and tagged.bound(r.end())), None)
+        if before:
+            start = before.end()
         honorific = JOINED_HONORIFIC.search(view, start + 1, end) or JOINED_RECORD.search(view, start + 1, end)
         if honorific and not tagged.bound(honorific.start()):
             honorific = None

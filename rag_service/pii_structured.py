@@ -65,8 +65,15 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-def _phone_ok(value: str) -> bool:
+_NOT_A_PHONE_LABEL = re.compile(r"(?<!電話)(?<!携帯)(?<!連絡先)(?:番号|No\.?|ID|#)" + SEP + r" ?$")
+
+
+def _phone_ok(value: str, before: str) -> bool:
+    """10 or 11 digits (12 with +81), and a number written without separators is no phone number where its label
+    says it numbers something else (処方箋番号 0012345678)."""
     digits = sum(c.isdigit() for c in re.split(r"内線|ext", value)[0])
+    if value.isdigit() and _NOT_A_PHONE_LABEL.search(before):
+        return False
     return 10 <= digits <= 11 or (value.startswith("+81") and 11 <= digits <= 12)
 
 
@@ -90,7 +97,7 @@ def structured_spans(folded: str) -> list[PiiSpan]:
         for m in pattern.finditer(folded):
             groups = [i for i in range(1, (m.lastindex or 0) + 1) if m.group(i)] or [0]
             for g in groups:
-                if kind == "PHONE" and not _phone_ok(m.group(g)):
+                if kind == "PHONE" and not _phone_ok(m.group(g), folded[max(0, m.start() - 12) : m.start()]):
                     continue
                 if pattern is _BARE_MYNUMBER and _OTHER_NUMBER.search(folded[max(0, m.start() - 12) : m.start()]):
                     continue  # 検体番号 1234 5678 9012: a labelled number of something else

@@ -47,16 +47,13 @@ ROLE_WORD_END = re.compile(r"(?:" + alt(_ROLES) + r")$")  # 夫（Kenta）
 
 # a role joined to the name after it, in one run of kanji (主治医石田, 患者山路, 本名李, 薬剤師宮田): multi-character
 # roles only, so a name's own first kanji is never taken for a role
-_JOINED = (
-    "(?:"
-    + alt(
-        "患者 患児 本人 本名 通称 旧姓 家族 主治医 担当医 担当 医師 看護師 薬剤師 長男 長女 次男 次女 三男 三女 息子 "
-        "祖母 祖父 主人 術者 助手 記載 記録"
-    )
-    + r"|[一-龥]{2,5}[医師者士員長科室課係]"  # 研修医石田; not 日医工
-    + ")"
+_JOINED_WORDS = alt(
+    "患者 患児 本人 本名 通称 旧姓 家族 主治医 担当医 担当 医師 看護師 薬剤師 長男 長女 次男 次女 三男 三女 息子 "
+    "祖母 祖父 主人 術者 助手 記載 記録"
 )
-JOINED_ROLE = re.compile("^" + _JOINED)
+_JOINED_SUFFIXED = r"[一-龥]{2,5}[医師者士員長科室課係]"  # 研修医石田, 担当看護師山口; not 日医工
+_JOINED = "(?:" + _JOINED_SUFFIXED + "|" + _JOINED_WORDS + ")"
+JOINED_ROLES = (re.compile(_JOINED_SUFFIXED), re.compile(_JOINED_WORDS))  # the longer first: 担当看護師, not 担当
 JOINED_ROLE_END = re.compile(_JOINED + "$")
 # honorifics, roles and record words joined to the name before them (岡部部長, 植木様, 小林記録, 石田より is a particle)
 JOINED_HONORIFIC = re.compile(r"(?:" + alt(HONORIFIC_WORDS + " 宅 家 一家 宛 主治医 担当医") + r")$")
@@ -74,6 +71,7 @@ NOT_NAMES = frozenset(
         "スタッフ 担当 術者 前医 紹介医 クリニック ステーション センター ホーム ケア ナース ドクター チーム メール "
         "おとう おかあ おばあ おじい おにい おねえ おじ おば おくさ ぼく わたし 孫 お孫 長男 長女 次男 次女 三男 三女 "
         "夫 妻 母 父 兄 姉 弟 妹 祖母 祖父 主人 ご主人 旦那 嫁 婿 一人 二人 皆様 みな 各位 ケアマネ ヘルパー "
-        "ケアマネジャー ソーシャルワーカー セラピスト リハ エラー カナ フリガナ ローマ字 漢字"
+        "ケアマネジャー ソーシャルワーカー セラピスト リハ エラー カナ フリガナ ローマ字 漢字 母親 父親 義母 義父 "
+        "叔母 叔父 伯母 伯父 姪 甥 家内 友人 知人 隣人 同僚 上司 先輩 後輩 本名 通称 旧姓"
     )
 )
