@@ -26,7 +26,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("EMAIL", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")),
     (
         "MYNUMBER",
-        re.compile(r"(?:個人番号|マイナンバ-|[Mm]y ?[Nn]umber)[^\n]{0,14}?(?<!\d)(\d{4}[ -]?\d{4}[ -]?\d{4})(?!\d)"),
+        re.compile(r"(?:個人番号|マイナンバ-|[Mm]y ?[Nn]umber)[^\n。]{0,24}?(?<!\d)(\d{4}[ -]?\d{4}[ -]?\d{4})(?!\d)"),
     ),
     ("MYNUMBER", _BARE_MYNUMBER),
     ("INSURANCE", re.compile(_INS_LABEL + r"[^\d\n]{0,3}?(\d[\d-]{3,11})(?!\d)")),
