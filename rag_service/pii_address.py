@@ -49,6 +49,8 @@ def addresses(folded: str) -> list[PiiSpan]:
 def postal_beside(folded: str, spans: Sequence[PiiSpan]) -> list[PiiSpan]:
     """A postal code written without 〒 or a label, right before or after an address (… 302 812-0013)."""
     homes = [s for s in spans if s.type == "ADDRESS"]
+    if not homes:
+        return []
     out = []
     for m in _POSTAL.finditer(folded):
         if any(0 <= m.start() - h.end <= 2 or 0 <= h.start - m.end() <= 2 for h in homes):

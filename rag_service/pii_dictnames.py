@@ -25,12 +25,14 @@ from rag_service.pii_names import Segments
 from rag_service.pii_vocab import (
     FOLLOWS_PERSON,
     HIRAGANA_HONORIFIC,
+    JOINED_AFTER_WORDS,
     JOINED_HONORIFIC,
     JOINED_RECORD,
     JOINED_ROLE_END,
     JOINED_ROLES,
     NOT_NAMES,
     RECORD_AFTER,
+    RECORD_WORDS,
     ROLE_BEFORE,
     ROLE_WORD_END,
 )
@@ -44,6 +46,7 @@ _HONORIFICS = frozenset(["様", "さま", "さん", "氏", "殿", "くん", "君
 _ROMAJI_PAIR = re.compile(r"(?<![A-Za-z.])([A-Z](?:\.|[a-z]+|[A-Z]+)) ([A-Z][a-z]+|[A-Z]{2,})(?![A-Za-z])")
 _ROMAJI_IN_BRACKETS = re.compile(r"[（(]([A-Z][a-z]{2,})[）)]")
 _HALF_KANA = re.compile(r"[ｦ-ﾝ][ﾞﾟ]?")
+_SUFFIX_ENDS = frozenset(w[-1] for w in (JOINED_AFTER_WORDS + " " + RECORD_WORDS).split())
 _WORD_CHAR = re.compile(r"[一-龥々ァ-ヶ]")
 _LISTED = re.compile(r"・([一-龥々]{1,4})(?![一-龥々ァ-ヶ])")  # 南・北村: a list; 中條・西村症候群: one word
 _JOINED_ON = re.compile(r"[-‐・=][一-龥々ァ-ヶ]")
@@ -136,15 +139,18 @@ def _runs(view: str, tagged: _Tagged) -> list[_Run]:
         start, end = m.start(), m.end()
         if start and view[start - 1].isdigit():
             continue  # 2日生, 3階東: a counter after a number
-        roles = (r.match(view, start, end) for r in JOINED_ROLES)
-        before = next((r for r in roles if r and r.end() < end and tagged.bound(r.end())), None)
-        if before:
-            start = before.end()
-        honorific = JOINED_HONORIFIC.search(view, start + 1, end) or JOINED_RECORD.search(view, start + 1, end)
-        if honorific and not tagged.bound(honorific.start()):
-            honorific = None
-        if honorific:
-            end = honorific.start()
+        before = honorific = None
+        if end - start >= 2 and view[start] >= "一":  # a kanji run: a role or an honorific may be joined to it
+            roles = (r.match(view, start, end) for r in JOINED_ROLES)
+            before = next((r for r in roles if r and r.end() < end and tagged.bound(r.end())), None)
+            if before:
+                start = before.end()
+            if view[end - 1] in _SUFFIX_ENDS:
+                honorific = JOINED_HONORIFIC.search(view, start + 1, end) or JOINED_RECORD.search(view, start + 1, end)
+            if honorific and tagged.bound(honorific.start()):
+                end = honorific.start()
+            else:
+                honorific = None
         if not (tagged.bound(start) and tagged.bound(end)):
             continue  # 明らか, 強い, 湯たんぽ, お知らせ: the tagger reads one word across the edge
         hira = "ぁ" <= view[start] <= "ん" and view.startswith(("ちゃん", "くん", "さん", "さま"), end)

@@ -43,6 +43,8 @@ _WEAK = (
     "ケアマネ ケアマネジャー ソーシャルワーカー Nurse Dr Dr. Mr Mr. Ms Ms. Mrs Mrs. Prof Prof."
 )
 _STRONG_LABEL = re.compile(alt(_STRONG) + r"(?:[（(][^（()）]{1,6}[）)])?" + _SEP + r" ?$")  # 氏名（ローマ字）：
+_STRONG_AT = re.compile(alt(_STRONG) + r"(?:[（(][^（()）]{1,6}[）)])?" + _SEP + r" ?")
+_PARTS = re.compile(r"[ ・･=＝,]+")
 _WEAK_LABEL = re.compile(r"(?:" + alt(_WEAK.replace(".", "\\.")) + r"|[一-龥]{1,6}科)" + _SEP + r" ?$")
 _LABEL_WORDS = (
     r"(?!"
@@ -83,7 +85,7 @@ def _tagger() -> fugashi.Tagger:
     return fugashi.Tagger()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built for every word, and a frozen dataclass's __init__ is slower
 class _Token:
     start: int
     end: int
@@ -113,10 +115,11 @@ def tokens(text: str) -> list[_Token]:
         if start < 0:
             continue
         pos = start + len(word.surface)
-        pos1, pos2, pos3, pos4, _ = word.feature_raw.split(",", 4)  # faster than .feature (a named tuple of 26)
-        proper = pos2 == "固有名詞"
-        plain = pos1 == "接尾辞" or (pos2 == "普通名詞" and pos - start >= 2)
-        out.append(_Token(start, pos, proper, pos4 if proper and pos3 == "人名" else None, plain))
+        raw = word.feature_raw  # pos1,pos2,pos3,pos4,…: read as a string, faster than .feature (a tuple of 26)
+        proper = raw.startswith("名詞,固有名詞,")
+        person = raw.split(",", 4)[3] if raw.startswith("名詞,固有名詞,人名,") else None
+        plain = raw.startswith("接尾辞,") or (pos - start >= 2 and raw.startswith("名詞,普通名詞,"))
+        out.append(_Token(start, pos, proper, person, plain))
     return out
 
 
@@ -176,33 +179,46 @@ def morph_names(text: str, tokens: Sequence[_Token]) -> list[PiiSpan]:
     return out
 
 
+def _context_ok(text: str, pattern: re.Pattern[str], m: re.Match[str], parts: list[str]) -> bool:
+    """Is the run a name in its context? The cheap cues first: most runs (drug names in katakana) have none."""
+    start, end = m.start(), m.end()
+    before = text[max(0, start - 12) : start]
+    if _STRONG_LABEL.search(before):
+        return pattern is not _HIRAGANA_NAME or text[start - 1 : start] in (
+            " ",
+            "\u3000",
+            ":",
+            "：",
+        )  # not 名前とのこと
+    if pattern is _KANJI_NAME or pattern is _HIRAGANA_NAME:
+        return False  # after a weak label only when unidic calls it a name (morph_names)
+    weak = bool(_WEAK_LABEL.search(before))
+    if pattern is _KANJI_BEFORE_HONORIFIC:  # 担当医 林先生 (林 is a forest to unidic); not 同様, 模様
+        return weak or bool(m.group(1))  # 千々岩 ルミ子 様: surname, space, given name, honorific
+    honorific = bool(_HONORIFIC.match(text[end : end + 4]))
+    aged = len(parts) > 1 and bool(_AGE_AFTER.match(text[end : end + 8]))
+    if pattern is _KANA_RUN:  # 家族 メール is not a person; マルティネス・ガルシア 26歳 is
+        return honorific or (len(parts) > 1 and weak) or aged
+    surface = m.group(0)
+    if len(parts) == 1 and (len(surface) <= 2 or (surface.isupper() and len(surface) <= 3)):
+        return False  # Ns, PT, ER: abbreviations, not names
+    return honorific or weak or aged  # romaji: Hiroshi Kato 45M, John A. Miller, DOB …
+
+
 def context_names(text: str) -> list[PiiSpan]:
-    """Names unidic does not know: katakana, romaji and kanji runs after a label or before an honorific."""
+    """Names unidic does not know: katakana, romaji and kanji runs after a label or before an honorific; kanji and
+    hiragana runs right after a strong label (氏名, 患者名 …)."""
+    found = [(p, m) for p in (_KANA_RUN, _ROMAJI, _KANJI_BEFORE_HONORIFIC) for m in p.finditer(text)]
+    for label in _STRONG_AT.finditer(text):
+        found += [(p, m) for p in (_KANJI_NAME, _HIRAGANA_NAME) if (m := p.match(text, label.end()))]
     out = []
-    for pattern in (_KANA_RUN, _ROMAJI, _KANJI_NAME, _KANJI_BEFORE_HONORIFIC, _HIRAGANA_NAME):
-        for m in pattern.finditer(text):
-            start, end = m.start(), m.end()
-            surface = m.group(0).strip()
-            parts = re.split(r"[ ・･=＝,]+", surface)
-            if _is_eponym(text, start, end) or any(p in _NOT_NAMES or p in _HONORIFIC_WORDS for p in parts):
-                continue  # 様 娘, 奥様, ケアマネさん
-            honorific, strong, weak = _context(text, start, end)
-            two_parts = len(parts) > 1
-            after = text[end : end + 8]
-            if pattern is _HIRAGANA_NAME:  # 氏名 しみず あおと; not 名前とのこと
-                ok = strong and text[start - 1 : start] in (" ", "\u3000", ":", "：")
-            elif pattern is _KANJI_NAME:
-                ok = strong  # after a weak label only when unidic calls it a name (_morph_names)
-            elif pattern is _KANJI_BEFORE_HONORIFIC:  # 担当医 林先生 (林 is a forest to unidic); not 同様, 模様
-                ok = strong or weak or bool(m.group(1))  # 千々岩 ルミ子 様: surname, space, given name, honorific
-            elif pattern is _KANA_RUN:  # 家族 メール is not a person; マルティネス・ガルシア 26歳 is
-                ok = strong or honorific or (two_parts and (weak or bool(_AGE_AFTER.match(after))))
-            elif not two_parts and (len(surface) <= 2 or (surface.isupper() and len(surface) <= 3)):
-                ok = strong  # Ns, PT, ER: abbreviations, not names
-            else:  # romaji: a label, an honorific, or a full name followed by an age, a bracket, DOB or an ID
-                ok = strong or honorific or weak or (two_parts and bool(_AGE_AFTER.match(after)))
-            if ok:
-                out.append(PiiSpan(start, end, "NAME"))
+    for pattern, m in found:
+        parts = _PARTS.split(m.group(0).strip())
+        if not _context_ok(text, pattern, m, parts):
+            continue
+        if _is_eponym(text, m.start(), m.end()) or any(p in _NOT_NAMES or p in _HONORIFIC_WORDS for p in parts):
+            continue  # 様 娘, 奥様, ケアマネさん
+        out.append(PiiSpan(m.start(), m.end(), "NAME"))
     return out
 
 

@@ -15,7 +15,8 @@ HONORIFIC_WORDS = (
 # 様 before a noun is "-like" after a word that is no known name: ヘリオトロープ様紅斑, チック様痙攣
 # (but 山田様宛, 様本人)
 LIKE_NOT_SAMA = r"(?!様(?!宛|方|邸|宅|分|本人|用|専用|家|一家)[一-龥々])"
-_ROLE_AFTER = alt(HONORIFIC_WORDS + " 宅 家 一家 宛 主治医 担当医") + "|ら(?![ぁ-ん])"
+JOINED_AFTER_WORDS = HONORIFIC_WORDS + " 宅 家 一家 宛 主治医 担当医"  # written right after a name: 田中宅, 石田主治医
+_ROLE_AFTER = alt(JOINED_AFTER_WORDS) + "|ら(?![ぁ-ん])"
 _ROLE_AFTER_ASCII = r"(?:Dr|Ns|PT|OT|ST|MSW|CW|Mr|Ms|Mrs)(?![A-Za-z])\.?"
 # 小野 蒼（そう）くん: a reading between the name and its honorific
 _READING = r"(?:[（(][ぁ-んァ-ヶーｦ-ﾟ ]{1,14}[）)])?"
@@ -56,8 +57,9 @@ _JOINED = "(?:" + _JOINED_SUFFIXED + "|" + _JOINED_WORDS + ")"
 JOINED_ROLES = (re.compile(_JOINED_SUFFIXED), re.compile(_JOINED_WORDS))  # the longer first: 担当看護師, not 担当
 JOINED_ROLE_END = re.compile(_JOINED + "$")
 # honorifics, roles and record words joined to the name before them (岡部部長, 植木様, 小林記録, 石田より is a particle)
-JOINED_HONORIFIC = re.compile(r"(?:" + alt(HONORIFIC_WORDS + " 宅 家 一家 宛 主治医 担当医") + r")$")
-_RECORD = alt("記録 記載 確認 報告 対応 指示 作成 承認 入力 実施 同席 同伴 同行")
+JOINED_HONORIFIC = re.compile(r"(?:" + alt(JOINED_AFTER_WORDS) + r")$")
+RECORD_WORDS = "記録 記載 確認 報告 対応 指示 作成 承認 入力 実施 同席 同伴 同行"
+_RECORD = alt(RECORD_WORDS)
 JOINED_RECORD = re.compile(_RECORD + "$")
 RECORD_AFTER = re.compile("^" + _RECORD)
 HIRAGANA_HONORIFIC = alt("ちゃん くん さん さま")
