@@ -184,12 +184,8 @@ def _context_ok(text: str, pattern: re.Pattern[str], m: re.Match[str], parts: li
     start, end = m.start(), m.end()
     before = text[max(0, start - 12) : start]
     if _STRONG_LABEL.search(before):
-        return pattern is not _HIRAGANA_NAME or text[start - 1 : start] in (
-            " ",
-            "\u3000",
-            ":",
-            "：",
-        )  # not 名前とのこと
+        # a hiragana run only after a space or a colon: 氏名 しみず あおと, not 名前とのこと
+        return pattern is not _HIRAGANA_NAME or text[start - 1 : start] in " \u3000:："
     if pattern is _KANJI_NAME or pattern is _HIRAGANA_NAME:
         return False  # after a weak label only when unidic calls it a name (morph_names)
     weak = bool(_WEAK_LABEL.search(before))
