@@ -282,6 +282,9 @@ def checked(text: str, names: Sequence[PiiSpan], seg: Segments) -> list[PiiSpan]
             continue
         if re.match(r"[ァ-ヶー]", view[end : end + 1]) and re.match(r"[ァ-ヶー]", view[end - 1 : end]):
             continue  # a katakana word cut in two: ビネ|ー
+        role = next((r for r in (r.match(view, start, end) for r in JOINED_ROLES) if r and tagged.bound(r.end())), None)
+        if role and role.end() < end and view[role.end()] not in " \u3000":
+            start = role.end()  # 本人前川 修 → 前川 修
         surface = view[start:end]
         joined = _joined_before(view, start, tagged)
         if " " in surface or "\u3000" in surface:
