@@ -62,7 +62,7 @@ _LIST_SEP = re.compile(r"^ ?(?:様|さん|氏)? ?[・、,，/／] ?$")
 class _Tagged:
     """The tagger's segments seen from the kana view (offsets map view positions to the text's)."""
 
-    offsets: list[int]
+    offsets: Sequence[int]
     seg: Segments
 
     def bound(self, p: int) -> bool:
@@ -74,11 +74,11 @@ class _Tagged:
         return any(self.offsets[p] in self.seg.plain for p in range(start, end))
 
 
-def kana_view(text: str) -> tuple[str, list[int]]:
+def kana_view(text: str) -> tuple[str, Sequence[int]]:
     """`text` with half-width kana made full-width (ﾆｼﾑﾗ ｼﾞｭﾝ → ニシムラ ジュン), and for each of its characters (and its
     end) the offset in `text`, so a span found in the view maps back."""
     if not _HALF_KANA.search(text):
-        return text, list(range(len(text) + 1))
+        return text, range(len(text) + 1)
     out: list[str] = []
     offsets: list[int] = []
     pos = 0
@@ -121,7 +121,7 @@ def _kanji_or_kana(word: str) -> bool:
     return bool(_ONE_SCRIPT.fullmatch(word))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one for every run of the text, and a frozen dataclass's __init__ is slower
 class _Run:
     start: int  # the word without a role joined before it or an honorific or record word joined after it
     end: int
@@ -271,10 +271,10 @@ def checked(text: str, names: Sequence[PiiSpan], seg: Segments) -> list[PiiSpan]
     """Name spans that pass the checks above: compounds dropped, leading words that are no name cut off."""
     view, offsets = kana_view(text)
     tagged = _Tagged(offsets, seg)
-    back = {o: i for i, o in enumerate(offsets)}
+    back = None if isinstance(offsets, range) else {o: i for i, o in enumerate(offsets)}
     out = []
     for n in names:
-        start, end = back.get(n.start), back.get(n.end)
+        start, end = (n.start, n.end) if back is None else (back.get(n.start), back.get(n.end))
         if start is None or end is None:
             out.append(n)
             continue

@@ -108,17 +108,22 @@ def segments(words: Sequence[_Token]) -> Segments:
 
 
 def tokens(text: str) -> list[_Token]:
-    """fugashi's words of `text` with their offsets: is each a proper noun, and a person's name (姓, 名)?"""
+    """fugashi's words of `text` with their offsets: is each a proper noun, a person's name (姓, 名), a plain word?"""
     out, pos = [], 0
+    find = text.find
     for word in _tagger()(text):
-        start = text.find(word.surface, pos)
+        surface = word.surface
+        start = find(surface, pos)
         if start < 0:
             continue
-        pos = start + len(word.surface)
+        pos = start + len(surface)
         raw = word.feature_raw  # pos1,pos2,pos3,pos4,…: read as a string, faster than .feature (a tuple of 26)
-        proper = raw.startswith("名詞,固有名詞,")
-        person = raw.split(",", 4)[3] if raw.startswith("名詞,固有名詞,人名,") else None
-        plain = raw.startswith("接尾辞,") or (pos - start >= 2 and raw.startswith("名詞,普通名詞,"))
+        if raw.startswith("名詞"):
+            proper = raw.startswith("名詞,固有名詞,")
+            person = raw.split(",", 4)[3] if proper and raw.startswith("名詞,固有名詞,人名,") else None
+            plain = pos - start >= 2 and raw.startswith("名詞,普通名詞,")
+        else:
+            proper, person, plain = False, None, raw.startswith("接尾辞,")
         out.append(_Token(start, pos, proper, person, plain))
     return out
 
