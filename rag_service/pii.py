@@ -12,9 +12,10 @@ eval/data/pii with `rag eval pii`; spaCy/GiNZA NER was measured against these ru
 from __future__ import annotations
 
 from rag_service.pii_base import MASKS, TYPES, Masked, PiiSpan, fold, resolve, words
+from rag_service.pii_dates import dates_of_birth
 from rag_service.pii_dictnames import checked, lexicon_names
-from rag_service.pii_names import context_names, morph_names, readings
-from rag_service.pii_structured import dates_of_birth, structured_spans
+from rag_service.pii_names import context_names, morph_names, readings, segments, tokens
+from rag_service.pii_structured import ids_beside_names, structured_spans
 
 __all__ = ["MASKS", "TYPES", "Masked", "PiiSpan", "find_pii", "fold", "mask", "mask_text", "search_text", "words"]
 
@@ -25,10 +26,14 @@ def find_pii(text: str) -> list[PiiSpan]:
         return []
     folded = fold(text)
     structured = structured_spans(folded)
-    names = resolve(checked(text, [*morph_names(text), *context_names(text), *lexicon_names(text)]))
+    words = tokens(text)
+    seg = segments(words)
+    found = [*morph_names(text, words), *context_names(text), *lexicon_names(text, seg)]
+    names = resolve(checked(text, found, seg))
     names = resolve([*names, *readings(text, names)])
     names = [n for n in names if not any(s.start <= n.start and n.end <= s.end for s in structured)]
-    return resolve([*structured, *names, *dates_of_birth(folded, names)])
+    ids = ids_beside_names(folded, names, structured)
+    return resolve([*structured, *ids, *names, *dates_of_birth(folded, names, [*structured, *ids])])
 
 
 def mask(text: str) -> Masked:

@@ -36,6 +36,7 @@ def reading_key(kana: str) -> str:
     return _LONG.sub("", jaconv.hira2kata(jaconv.h2z(kana, kana=True, ascii=False, digit=False)))
 
 
+@lru_cache(maxsize=1 << 14)
 def romaji_key(word: str) -> str | None:
     """The reading key of a romaji word (Kenji → ケンジ), or None when it does not spell Japanese kana."""
     kana = jaconv.alphabet2kana(word.lower())
@@ -61,6 +62,7 @@ def lexicon() -> Lexicon:
 _KANA_WORD = re.compile(r"[ぁ-んァ-ヶー]+")
 
 
+@lru_cache(maxsize=1 << 16)
 def name_part(word: str, kind: str) -> bool:
     """`word` can be a surname (`kind` "姓") or a given name ("名"): by writing, or for kana by reading."""
     lex = lexicon()

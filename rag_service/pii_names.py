@@ -12,10 +12,12 @@ from functools import lru_cache
 import fugashi
 
 from rag_service.pii_base import SEP as _SEP
-from rag_service.pii_base import PiiSpan, alt, words
+from rag_service.pii_base import PiiSpan, alt
+from rag_service.pii_vocab import LIKE_NOT_SAMA
+from rag_service.pii_vocab import NOT_NAMES as _NOT_NAMES
 
 _TITLES = "様 さま さん 氏 殿 くん 君 ちゃん 先生 医師 看護師 師長 夫妻 部長 所長 院長 医長 科長 主任 教授 准教授 講師"
-_HONORIFIC = re.compile(r"^ ?(?:" + alt(_TITLES) + r"|Dr\.?)")
+_HONORIFIC = re.compile(r"^ ?(?:" + LIKE_NOT_SAMA + alt(_TITLES) + r"|Dr\.?)")
 _ORG_AFTER = re.compile(
     r"^[ぁ-んァ-ヶー]{0,6}"
     + alt(
@@ -33,14 +35,16 @@ _EPONYM_AFTER = re.compile(
     )
 )
 _EPONYM_BEFORE = re.compile(r"[ァ-ヶー]+[・=-]$")
-_STRONG = "氏名 患者名 患者氏名 名前 お名前 フリガナ ふりがな ﾌﾘｶﾞﾅ カナ氏名 紹介患者 受診者 Name Pt Patient"
+_STRONG = "氏名 患者名 患者氏名 名前 お名前 フリガナ ふりがな ﾌﾘｶﾞﾅ カナ氏名 紹介患者 受診者 Name Pt pt Patient"
 _WEAK = (
     "患者 担当医 主治医 担当看護師 担当 紹介医 記載者 記録者 家族 キーパーソン "
     "長男 長女 次男 次女 三男 三女 妻 夫 母 父 "
     "息子 娘 兄 姉 弟 妹 孫 祖母 祖父 医師 看護師 薬剤師 当直医 指導医 記載医 研修医 執刀医 院長 患児 利用者 MSW "
     "ケアマネ ケアマネジャー ソーシャルワーカー Nurse Dr Dr. Mr Mr. Ms Ms. Mrs Mrs. Prof Prof."
 )
-_STRONG_LABEL = re.compile(alt(_STRONG) + _SEP + r" ?$")
+_STRONG_LABEL = re.compile(alt(_STRONG) + r"(?:[（(][^（()）]{1,6}[）)])?" + _SEP + r" ?$")  # 氏名（ローマ字）：
+_STRONG_AT = re.compile(alt(_STRONG) + r"(?:[（(][^（()）]{1,6}[）)])?" + _SEP + r" ?")
+_PARTS = re.compile(r"[ ・･=＝,]+")
 _WEAK_LABEL = re.compile(r"(?:" + alt(_WEAK.replace(".", "\\.")) + r"|[一-龥]{1,6}科)" + _SEP + r" ?$")
 _LABEL_WORDS = (
     r"(?!"
@@ -48,13 +52,24 @@ _LABEL_WORDS = (
     + r"[ :：])"
 )
 _KANA = r"[ァ-ヶーｦ-ﾟ]"
-_KANA_RUN = re.compile(r"(?<!" + _KANA + r")(?!(?:フリガナ|ﾌﾘｶﾞﾅ|カナ)[ :：])" + _KANA + r"+(?:[ ・･]" + _KANA + r"+)*")
-_TITLE_WORDS = alt("Pt Dr Mr Ms Mrs Prof Nurse Patient Name DOB Email E-mail Phone TEL Tel My Date Dear ID MRN") + r"\b"
-_WORD = r"(?:[A-Z]{2,}|[A-Z][a-zà-ÿ]+)(?:-[A-Z][a-zà-ÿ]+)?"
-_ROMAJI = re.compile(
-    r"(?<![A-Za-z])(?!" + _TITLE_WORDS + r")" + _WORD + r"(?: (?!" + _TITLE_WORDS + r")" + _WORD + r"){0,2}"
+_KANA_RUN = re.compile(
+    r"(?<!" + _KANA + r")(?!(?:フリガナ|ﾌﾘｶﾞﾅ|カナ)[ :：])" + _KANA + r"+(?:[ ・･=＝]" + _KANA + r"+)*"
 )
-_AGE_AFTER = re.compile(r"^ ?(?:\d{1,3} ?(?:歳|M|F|y|yo|男|女)|（|\()")
+_TITLE_WORDS = (
+    alt(
+        "Pt Dr Mr Ms Mrs Prof Nurse Patient Name DOB Email E-mail Phone TEL Tel My Date Dear ID MRN Ns PT OT ST ER "
+        "ICU HCU CCU MSW CW SW OP"
+    )
+    + r"\b"
+)
+_WORD = r"(?:[A-Z]')?(?:[A-Z]{2,}|[A-Z][a-zà-ÿ]+)(?:-[A-Za-zà-ÿ]+)?"  # O'Brien, Soo-jin
+_NOT_TITLE = r"(?!" + _TITLE_WORDS + r")"
+_ROMAJI = re.compile(  # Kowalski, Anna; John A. Miller; GARCIA LOPEZ ANA
+    r"(?<![A-Za-z'])" + _NOT_TITLE + _WORD
+    + r"(?:(?:,? |(?: [A-Z]\.)? )" + _NOT_TITLE + _WORD + r"(?: " + _NOT_TITLE + _WORD + r")?)?"
+)  # fmt: skip
+_AGE_AFTER = re.compile(r"^,? ?(?:\d{1,3} ?(?:歳|M|F|y|yo|男|女)|（|\(|DOB|MRN|ID\b|\d{4}[/.-]\d)")
+_HIRAGANA_NAME = re.compile(r"(?<![ぁ-ん])[ぁ-ん]{2,6}(?:[ \u3000][ぁ-ん]{1,6})?(?![ぁ-ん])")  # 氏名 しみず あおと
 _KANJI_NAME = re.compile(r"(?<![一-龥々])" + _LABEL_WORDS + r"[一-龥々]{1,4}(?: ?[一-龥々ぁ-んァ-ヶー]{1,5})?")
 _KANJI_BEFORE_HONORIFIC = re.compile(
     r"(?<![一-龥々])"
@@ -63,14 +78,6 @@ _KANJI_BEFORE_HONORIFIC = re.compile(
     + alt("様 さん 氏 殿 先生 医師 ちゃん くん")
     + ")"
 )
-_NOT_NAMES = frozenset(
-    words(
-        "患者 同 両 本人 家族 皆 各 貴 当 主治医 担当医 先生 医師 看護師 お母 お父 奥 お子 "
-        "息子 娘 ご家族 同氏 両氏 本院 貴院 お兄 お姉 お爺 お婆 利用者 入居者 ご本人 職員 "
-        "スタッフ 担当 術者 前医 紹介医 クリニック ステーション センター ホーム ケア ナース "
-        "ドクター チーム メール "
-    )
-)
 
 
 @lru_cache(maxsize=1)
@@ -78,24 +85,46 @@ def _tagger() -> fugashi.Tagger:
     return fugashi.Tagger()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built for every word, and a frozen dataclass's __init__ is slower
 class _Token:
     start: int
     end: int
     proper: bool  # 固有名詞 (人名, 地名, 一般, 組織)
     person: str | None  # 姓 | 名 | 一般 when unidic marks it 人名
+    plain: bool  # a word no name is made of: a common noun of two characters or more (来院, 休暇), a suffix (中, 済)
 
 
-def _tokens(text: str) -> list[_Token]:
+@dataclass(frozen=True, slots=True)
+class Segments:
+    """Where the tagger's words begin and end, and where the plain words (see _Token) begin."""
+
+    edges: frozenset[int]
+    plain: frozenset[int]
+
+
+def segments(words: Sequence[_Token]) -> Segments:
+    edges = frozenset([t.start for t in words] + [t.end for t in words])
+    return Segments(edges, frozenset(t.start for t in words if t.plain))
+
+
+def tokens(text: str) -> list[_Token]:
+    """fugashi's words of `text` with their offsets: is each a proper noun, a person's name (姓, 名), a plain word?"""
     out, pos = [], 0
+    find = text.find
     for word in _tagger()(text):
-        start = text.find(word.surface, pos)
+        surface = word.surface
+        start = find(surface, pos)
         if start < 0:
             continue
-        pos = start + len(word.surface)
-        f = word.feature
-        proper = f.pos2 == "固有名詞"
-        out.append(_Token(start, pos, proper, f.pos4 if proper and f.pos3 == "人名" else None))
+        pos = start + len(surface)
+        raw = word.feature_raw  # pos1,pos2,pos3,pos4,…: read as a string, faster than .feature (a tuple of 26)
+        if raw.startswith("名詞"):
+            proper = raw.startswith("名詞,固有名詞,")
+            person = raw.split(",", 4)[3] if proper and raw.startswith("名詞,固有名詞,人名,") else None
+            plain = pos - start >= 2 and raw.startswith("名詞,普通名詞,")
+        else:
+            proper, person, plain = False, None, raw.startswith("接尾辞,")
+        out.append(_Token(start, pos, proper, person, plain))
     return out
 
 
@@ -124,9 +153,8 @@ def _adjacent(text: str, a: _Token | PiiSpan, b: _Token) -> bool:
     return 0 <= b.start - a.end <= 1 and not text[a.end : b.start].strip(" 　")
 
 
-def morph_names(text: str) -> list[PiiSpan]:
+def morph_names(text: str, tokens: Sequence[_Token]) -> list[PiiSpan]:
     """Person names from unidic's 人名 tags (surname + given name joined), and proper nouns before an honorific."""
-    tokens = _tokens(text)
     groups: list[list[_Token]] = []
     for tok in (t for t in tokens if t.person):  # 山田 太郎: surname and given name (one space between) are one name
         if groups and _adjacent(text, groups[-1][-1], tok):
@@ -156,32 +184,55 @@ def morph_names(text: str) -> list[PiiSpan]:
     return out
 
 
+def _context_ok(text: str, pattern: re.Pattern[str], m: re.Match[str], parts: list[str]) -> bool:
+    """Is the run a name in its context? The cheap cues first: most runs (drug names in katakana) have none."""
+    start, end = m.start(), m.end()
+    before = text[max(0, start - 12) : start]
+    if _STRONG_LABEL.search(before):
+        # a hiragana run only after a space or a colon: 氏名 しみず あおと, not 名前とのこと
+        return pattern is not _HIRAGANA_NAME or text[start - 1 : start] in " \u3000:："
+    if pattern is _KANJI_NAME or pattern is _HIRAGANA_NAME:
+        return False  # after a weak label only when unidic calls it a name (morph_names)
+    weak = bool(_WEAK_LABEL.search(before))
+    if pattern is _KANJI_BEFORE_HONORIFIC:  # 担当医 林先生 (林 is a forest to unidic); not 同様, 模様
+        return weak or bool(m.group(1))  # 千々岩 ルミ子 様: surname, space, given name, honorific
+    honorific = bool(_HONORIFIC.match(text[end : end + 4]))
+    aged = len(parts) > 1 and bool(_AGE_AFTER.match(text[end : end + 8]))
+    if pattern is _KANA_RUN:  # 家族 メール is not a person; マルティネス・ガルシア 26歳 is
+        return honorific or (len(parts) > 1 and weak) or aged
+    surface = m.group(0)
+    if len(parts) == 1 and (len(surface) <= 2 or (surface.isupper() and len(surface) <= 3)):
+        return False  # Ns, PT, ER: abbreviations, not names
+    return honorific or weak or aged  # romaji: Hiroshi Kato 45M, John A. Miller, DOB …
+
+
 def context_names(text: str) -> list[PiiSpan]:
-    """Names unidic does not know: katakana, romaji and kanji runs after a label or before an honorific."""
+    """Names unidic does not know: katakana, romaji and kanji runs after a label or before an honorific; kanji and
+    hiragana runs right after a strong label (氏名, 患者名 …)."""
+    found = [(p, m) for p in (_KANA_RUN, _ROMAJI, _KANJI_BEFORE_HONORIFIC) for m in p.finditer(text)]
+    for label in _STRONG_AT.finditer(text):
+        found += [(p, m) for p in (_KANJI_NAME, _HIRAGANA_NAME) if (m := p.match(text, label.end()))]
     out = []
-    for pattern in (_KANA_RUN, _ROMAJI, _KANJI_NAME, _KANJI_BEFORE_HONORIFIC):
-        for m in pattern.finditer(text):
-            start, end = m.start(), m.end()
-            surface = m.group(0).strip()
-            if surface in _NOT_NAMES or _is_eponym(text, start, end):
-                continue
-            honorific, strong, weak = _context(text, start, end)
-            two_parts = bool(re.search(r"[ ・･-]", surface))
-            if pattern is _KANJI_NAME:
-                ok = strong  # after a weak label only when unidic calls it a name (_morph_names)
-            elif pattern is _KANJI_BEFORE_HONORIFIC:  # 担当医 林先生 (林 is a forest to unidic); not 同様, 模様
-                ok = strong or weak or bool(m.group(1))  # 千々岩 ルミ子 様: surname, space, given name, honorific
-            elif pattern is _KANA_RUN:  # 家族 メール is not a person; マルティネス・ガルシア 26歳 is
-                ok = strong or honorific or (two_parts and (weak or bool(_AGE_AFTER.match(text[end : end + 5]))))
-            else:  # romaji: a label, an honorific, or a full name followed by an age or a bracket (Hiroshi Kato 45M)
-                ok = strong or honorific or weak or (two_parts and bool(_AGE_AFTER.match(text[end : end + 5])))
-            if ok:
-                out.append(PiiSpan(start, end, "NAME"))
+    for pattern, m in found:
+        parts = _PARTS.split(m.group(0).strip())
+        if not _context_ok(text, pattern, m, parts):
+            continue
+        if _is_eponym(text, m.start(), m.end()) or any(p in _NOT_NAMES or p in _HONORIFIC_WORDS for p in parts):
+            continue  # 様 娘, 奥様, ケアマネさん
+        out.append(PiiSpan(m.start(), m.end(), "NAME"))
     return out
 
 
 _READING_AFTER = re.compile(r"^ ?[（(]([^（()）、。,:：\d]{2,24})[）)]")
 _READING_BEFORE = re.compile(r"(?:^|[\s、。：:])([^\s（()）、。,:：\d]{2,24}) ?[（(]$")
+_READING_WORD = re.compile(r"[ぁ-んァ-ヶーｦ-ﾟA-Za-z][ぁ-んァ-ヶーｦ-ﾟA-Za-z ・･.]*")  # a reading, not 訪問看護記録（東條）
+
+
+def _is_reading(word: str) -> bool:
+    """Not （応援勤務）, （カナ）, （ER Ns）."""
+    if word in _NOT_NAMES or re.fullmatch(r"(?:[A-Z]{1,4}|Ns|Dr|Mr|Ms)\.?(?: ?(?:[A-Z]{1,4}|Ns|Dr)\.?)*", word):
+        return False
+    return " " in word or not re.search(r"[一-龥]", word)
 
 
 def readings(text: str, names: Sequence[PiiSpan]) -> list[PiiSpan]:
@@ -189,10 +240,10 @@ def readings(text: str, names: Sequence[PiiSpan]) -> list[PiiSpan]:
     out = []
     for n in names:
         after = _READING_AFTER.match(text[n.end : n.end + 28])
-        if after and (" " in after.group(1) or not re.search(r"[一-龥]", after.group(1))):  # not （応援勤務）
+        if after and _is_reading(after.group(1)):
             out.append(PiiSpan(n.end + after.start(1), n.end + after.end(1), "NAME"))
         before = _READING_BEFORE.search(text[max(0, n.start - 28) : n.start])
-        if before and text[n.end : n.end + 1] in "）)":
+        if before and text[n.end : n.end + 1] in "）)" and _READING_WORD.fullmatch(before.group(1)):
             offset = max(0, n.start - 28)
             out.append(PiiSpan(offset + before.start(1), offset + before.end(1), "NAME"))
     return out

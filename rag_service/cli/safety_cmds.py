@@ -37,7 +37,7 @@ def pii_mask(
 @eval_app.command("pii")
 def eval_pii(
     files: Annotated[
-        list[Path] | None, typer.Argument(help="Labelled sets (⟦TYPE:surface⟧ markup); default: the bundled three.")
+        list[Path] | None, typer.Argument(help="Labelled sets (⟦TYPE:surface⟧ markup); default: the bundled six.")
     ] = None,
     out: Annotated[Path, typer.Option(help="Report folder.")] = Path("bench-results/pii"),
     misses: Annotated[
@@ -45,10 +45,9 @@ def eval_pii(
     ] = True,
 ) -> None:
     """Recall and precision of the masker per type with 95% intervals, what it missed, characters per second."""
-    from eval.pii_eval import DATA, run_pii_eval
+    from eval.pii_eval import DATA, DEFAULT_SETS, run_pii_eval
 
-    names = ("fresh_dev", "dev", "test", "heldout", "fresh")
-    paths = files or [DATA / f"{name}.jsonl" for name in names]
+    paths = files or [DATA / f"{name}.jsonl" for name in DEFAULT_SETS]
     try:
         text, _ = run_pii_eval(paths, out, misses)
     except (ValueError, FileNotFoundError) as e:

@@ -1,0 +1,58 @@
+"""Home addresses (ADDRESS) and the postal codes written beside them, on the folded text (pii_base.fold).
+
+A grammar of Japanese addresses rather than a list: an optional prefecture, one to three municipalities (市, 区, 郡,
+町, 村), the town part (Kyoto's 室町通三条上ル役行者町, Sapporo's 4条通, 大字, 字), then the numbers: 2丁目3番4号,
+2丁156番地, 12地割87番地, 8丁目南3-11, 6番町975-2, 右1号 … and a building with its room. A town part followed by a
+bare number (東町1344, 字具志頭471) is an address only after a prefecture, a label (住所, 自宅, 訪問先, 〒 …) or two
+municipalities, since 「港区の病院に2」 is not one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rag_service.pii_base import PiiSpan
+
+_J = r"[一-龥々〆ヵヶぁ-んァ-ヶ-]"  # ー is folded to -
+_PREF = r"(?:東京都|北海道|(?:京都|大阪)府|[一-龥]{2,3}県)"
+_MUNI = r"(?:" + _J + r"{1,7}?[市区郡町村])"
+_TOWN = r"(?:" + _J + r"|[東西南北]?\d+条)"
+_UNIT = r"(?:丁目|丁|番地|番町|番|号|地割)"
+_NUMBERS = (
+    r"[東西南北]?\d+(?:" + _UNIT + r"|-\d+)(?:の?[東西南北右左]?\d+" + _UNIT + r"?|-\d+)*"
+)  # fmt: skip
+_BARE = r"\d+(?:-\d+)*(?![\d年月日時分秒歳才人件回床階%A-Za-z.])"
+_BUILDING = r"(?: ?[一-龥ァ-ヶA-Za-z][一-龥ァ-ヶA-Za-z-]{0,14}(?:\d{1,2}F ?)?\d{1,4}(?:号室?)?)?"
+_LABEL = r"(?:住所|自宅|宅|現場|訪問先|送付先|配送先|退院先|転居先|連絡先|〒 ?\d{3}-?\d{4})[:：\s（(]*"
+
+_ADDRESS = re.compile(_PREF + r"?" + _MUNI + r"{1,3}" + _TOWN + r"{0,16}?" + _NUMBERS + _BUILDING)
+_BARE_ADDRESS = re.compile(
+    r"(" + _PREF + _MUNI + r"{1,3}|" + _MUNI + r"{2,3})" + _TOWN + r"{0,16}?" + _BARE + _BUILDING
+)  # fmt: skip
+_LABELLED_ADDRESS = re.compile(_LABEL + r"(" + _PREF + r"?" + _MUNI + r"{1,3}" + _TOWN + r"{0,16}?" + _BARE + ")")
+_POSTAL = re.compile(r"(?<![\d-])\d{3}-\d{4}(?![\d-])")
+
+
+_ORG_BEFORE = re.compile(r"(?:病院|医院|クリニック|診療所|センタ-|薬局|大学|事業所|役所|役場|保健所|施設)[（( :：]*$")
+
+
+def addresses(folded: str) -> list[PiiSpan]:
+    """Every address, but not where an organisation's name stands right before it (東京都立墨東病院（東京都墨田区…）):
+    that is where the hospital is, not where a person lives."""
+    spans = [PiiSpan(m.start(), m.end(), "ADDRESS") for m in _ADDRESS.finditer(folded)]
+    spans += [PiiSpan(m.start(), m.end(), "ADDRESS") for m in _BARE_ADDRESS.finditer(folded)]
+    spans += [PiiSpan(m.start(1), m.end(1), "ADDRESS") for m in _LABELLED_ADDRESS.finditer(folded)]
+    return [s for s in spans if not _ORG_BEFORE.search(folded, max(0, s.start - 14), s.start)]
+
+
+def postal_beside(folded: str, spans: Sequence[PiiSpan]) -> list[PiiSpan]:
+    """A postal code written without 〒 or a label, right before or after an address (… 302 812-0013)."""
+    homes = [s for s in spans if s.type == "ADDRESS"]
+    if not homes:
+        return []
+    out = []
+    for m in _POSTAL.finditer(folded):
+        if any(0 <= m.start() - h.end <= 2 or 0 <= h.start - m.end() <= 2 for h in homes):
+            out.append(PiiSpan(m.start(), m.end(), "POSTAL"))
+    return out
