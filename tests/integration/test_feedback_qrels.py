@@ -72,5 +72,6 @@ def test_eval_pii_cli_writes_the_report(tmp_path: Path) -> None:
     result = runner.invoke(app, ["eval", "pii", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
-    assert set(report) == {"dev", "test", "heldout"} and report["heldout"]["eponyms_masked"] == []
+    assert set(report) >= {"dev", "test", "heldout", "fresh", "fresh_dev"}  # every labelled set by default
+    assert report["heldout"]["eponyms_masked"] == []
     assert "| NAME |" in (tmp_path / "report.md").read_text(encoding="utf-8")
