@@ -215,6 +215,31 @@ def finished(ed: PreparedEdition, outcome: Literal["added", "replaced"]) -> Edit
     return EditionFinished(ed.entry.id, outcome, len(ed.chunks), ed.pages, len(ocr), len(left))
 
 
+def _switch_in(
+    store: VectorStore,
+    catalog: Catalog,
+    ed: PreparedEdition,
+    embedder: Embedder | None,
+    settings: Settings,
+    progress: ProgressSink,
+    report: IngestReport,
+) -> Catalog:
+    """Write one edition's points and outline, then switch the catalog to it and delete the edition it replaces."""
+    _write_edition(store, ed, embedder, settings, progress)
+    emit(progress, ChunksWritten(ed.entry.id, len(ed.chunks)))
+    store.write_outline(ed.edition_key, ed.outline)
+    store.flush()
+    old = catalog.entries.get(ed.entry.id)
+    catalog = catalog.with_entry(catalog_entry(ed))
+    store.write_catalog(catalog.to_doc())  # the switch: the new edition becomes visible here
+    if old is not None:
+        store.delete_editions([old.edition_key])
+    (report.added if old is None else report.replaced).append(ed.entry.id)
+    report.chunks_written += len(ed.chunks)
+    emit(progress, finished(ed, "added" if old is None else "replaced"))
+    return catalog
+
+
 def apply_plan(
     plan: Plan,
     manifest: Manifest,
@@ -242,20 +267,7 @@ def apply_plan(
 
     for ed in prepared:
         check_free_space(settings, ed, embedder)
-        _write_edition(store, ed, embedder, settings, progress)
-        emit(progress, ChunksWritten(ed.entry.id, len(ed.chunks)))
-        store.write_outline(ed.edition_key, ed.outline)
-        store.flush()
-        old = catalog.entries.get(ed.entry.id)
-        catalog = catalog.with_entry(catalog_entry(ed))
-        store.write_catalog(catalog.to_doc())  # the switch: the new edition becomes visible here
-        if old is not None:
-            store.delete_editions([old.edition_key])
-            report.replaced.append(ed.entry.id)
-        else:
-            report.added.append(ed.entry.id)
-        report.chunks_written += len(ed.chunks)
-        emit(progress, finished(ed, "added" if old is None else "replaced"))
+        catalog = _switch_in(store, catalog, ed, embedder, settings, progress, report)
 
     for entry, changed in plan.update_metadata:
         current = catalog.entries[entry.id]
