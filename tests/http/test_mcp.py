@@ -89,7 +89,11 @@ def check_search_and_citation(got: dict[str, Any]) -> None:
 def test_http_lists_the_tools_and_returns_cited_hits(served: str) -> None:
     got = over_http(served, KEY, search_then_cite)
     assert got["tools"] == {
-        "search_guidelines", "get_citation", "guideline_outline", "list_recommendations", "answer_with_citations"
+        "search_guidelines",
+        "get_citation",
+        "guideline_outline",
+        "list_recommendations",
+        "answer_with_citations",
     }
     check_search_and_citation(got)
 
