@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar, Literal
 
 log = logging.getLogger("ingestion.events")
+log.addHandler(logging.NullHandler())  # a process that configures no logging (the CLI) shows the events its own way
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,12 @@ def event_from_doc(doc: dict[str, Any]) -> IngestEvent:
 
 def log_event(event: IngestEvent) -> None:
     """One JSON log line per edition (finished or failed; pages left out) and per run: the fields, never a sentence."""
+    fields = {"fields": event_doc(event)}
     if isinstance(event, EditionFailed):
-        log.warning("edition failed", extra={"fields": event_doc(event)})
+        log.warning("edition %s failed", event.source_id, extra=fields)
     elif isinstance(event, PagesRead) and event.left_out:
-        log.warning("pages left out", extra={"fields": event_doc(event)})
-    elif isinstance(event, EditionFinished | RunFinished):
-        log.info(event.type.replace("_", " "), extra={"fields": event_doc(event)})
+        log.warning("edition %s: %d pages left out", event.source_id, len(event.left_out), extra=fields)
+    elif isinstance(event, EditionFinished):
+        log.info("edition %s %s", event.source_id, event.outcome, extra=fields)
+    elif isinstance(event, RunFinished):
+        log.info("ingestion finished", extra=fields)

@@ -102,6 +102,15 @@ def open_container(
         except BaseException:
             c.close()
             raise
+    if serving:
+        summary = {
+            "embedder": embedder.id if embedder else "none",
+            "reranker": reranker is not None,
+            "llm": c.llm.model if c.llm else None,
+            "keys": len(access.keys),
+            "index": store.meta is not None,
+        }
+        log.info("service opened", extra={"fields": summary})
     return c
 
 

@@ -3,6 +3,7 @@ counters and typed events kept for the job API and the console. A snapshot holds
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ from ingestion.progress import CounterProgress
 from rag_service.errors import Conflict, RagError
 
 JobState = Literal["running", "done", "failed"]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -57,9 +59,12 @@ class IngestJobs:
                 job.error, job.state = str(e), "failed"
             except Exception as e:
                 job.error, job.state = f"{type(e).__name__}: {e}", "failed"
+                log.exception("ingestion job %s failed", job.id)  # the type only reaches the JSON log
             finally:
                 self._busy.release()
+            log.info("ingestion job %s %s", job.id, job.state, extra={"fields": {"job": job.id, "state": job.state}})
 
+        log.info("ingestion job %s started", job.id, extra={"fields": {"job": job.id}})
         threading.Thread(target=run, name=f"ingest-{job.id}", daemon=True).start()
         return job
 
