@@ -96,3 +96,21 @@ def test_audit_records_read_as_sentences() -> None:
     odd = audit_line({"action": "reindex", "editions": ["a", "b"], "detail": {"pages": [1, 2]}})
     assert "editions: a、b" in odd and not REPR.search(odd)
     assert audit_line({"action": "ingest", "unchanged": ["a"]}).startswith("変更なし")
+
+
+def test_the_json_log_gets_one_line_per_edition(caplog: pytest.LogCaptureFixture) -> None:
+    from ingestion.progress import NullProgress, emit
+    from rag_service.logs import JsonFormatter
+
+    caplog.set_level("INFO", logger="ingestion.events")
+    for e in EVENTS:
+        emit(NullProgress(), e)
+    logged = [json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name == "ingestion.events"]
+    assert [(x["level"], x["type"]) for x in logged] == [
+        ("warning", "pages_read"),  # pages left out
+        ("info", "edition_finished"),
+        ("warning", "edition_failed"),
+        ("info", "run_finished"),
+    ]
+    finished = logged[1]
+    assert finished["message"] == "edition htn-2025 replaced" and (finished["chunks"], finished["left_out"]) == (12, 1)
