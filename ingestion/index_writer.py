@@ -7,26 +7,25 @@ same ids again (ids are content hashes) and garbage-collects whatever no catalog
 
 from __future__ import annotations
 
-import logging
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ingestion.chunking import chunk_edition
+from ingestion.events import ChunksWritten, EditionFailed, EditionFinished, EditionStarted, PageLeftOut, PagesRead
 from ingestion.manifest import Manifest, ManifestEntry
 from ingestion.outline import build_outline
 from ingestion.plan import Plan, edition_key
-from ingestion.progress import ProgressSink
+from ingestion.progress import ProgressSink, emit
 from ingestion.sources import read_source
 from rag_service.catalog import Catalog, CatalogEntry
 from rag_service.dense import Embedder
 from rag_service.errors import DiskFullError, SourceError
 from rag_service.index import index_meta
 from rag_service.ja_text import char_bigrams, tokenize
-from rag_service.outline import page_runs
 from rag_service.points import chunk_to_payload, index_text, metadata_payload
 from rag_service.settings import Settings
 from rag_service.sparse import average_length, document_vector
@@ -34,7 +33,6 @@ from rag_service.store import IndexMeta, StoredPoint, VectorStore
 from rag_service.store.base import check_meta
 from rag_service.types import Chunk
 
-log = logging.getLogger(__name__)
 UPSERT_BATCH = 256
 
 
@@ -83,12 +81,11 @@ def prepare(
     progress.total("documents", len(items))
     for entry, chash in items:
         key = edition_key(entry.id, chash)
+        emit(progress, EditionStarted(entry.id, entry.title))
         try:
             doc = read_source(manifest.source_path(entry), ocr=settings.ocr == "auto")
         except SourceError as e:
-            report.failed[entry.id] = str(e)
-            progress.note(f"[red]FAILED[/red] {entry.id}: {e}")
-            progress.advance("documents")
+            _failed(report, progress, entry.id, str(e))
             continue
         chunks = chunk_edition(
             entry.to_edition(), key, doc.sections, settings.chunking.max_chars, settings.chunking.overlap_sentences
@@ -97,15 +94,12 @@ def prepare(
             ocr = set(doc.ocr_pages)
             chunks = [replace(c, ocr=True) if ocr & set(range(c.page_start, c.page_end + 1)) else c for c in chunks]
             report.ocr_pages[entry.id] = list(doc.ocr_pages)
-            progress.note(f"{entry.id}: {len(doc.ocr_pages)} pages read by OCR ({page_runs(list(doc.ocr_pages))})")
         if doc.left_out:  # indexed without them: the librarian learns which pages and why
             report.left_out[entry.id] = [{"page": p, "why": why} for p, why in doc.left_out]
-            for p, why in doc.left_out:
-                progress.note(f"[yellow]{entry.id}: p.{p} left out: {why}[/yellow]")
-            log.warning("%s: %d pages left out: %s", entry.id, len(doc.left_out), dict(doc.left_out))
+        left = tuple(PageLeftOut(p, why) for p, why in doc.left_out)
+        emit(progress, PagesRead(entry.id, doc.pages, tuple(doc.ocr_pages), left))
         if not chunks:
-            report.failed[entry.id] = f"{manifest.source_path(entry)}: no text to index"
-            progress.advance("documents")
+            _failed(report, progress, entry.id, f"{manifest.source_path(entry)}: no text to index")
             continue
         texts = [index_text(c) for c in chunks]
         tokens = [tokenize(t) for t in texts]
@@ -117,6 +111,12 @@ def prepare(
         progress.total("chunks", len(chunks))
         progress.advance("documents")
     return prepared
+
+
+def _failed(report: IngestReport, progress: ProgressSink, source_id: str, reason: str) -> None:
+    report.failed[source_id] = reason
+    emit(progress, EditionFailed(source_id, reason))
+    progress.advance("documents")
 
 
 def _mean(values: Sequence[int]) -> float:
@@ -210,6 +210,36 @@ def catalog_entry(ed: PreparedEdition) -> CatalogEntry:
     )
 
 
+def finished(ed: PreparedEdition, outcome: Literal["added", "replaced"]) -> EditionFinished:
+    ocr, left = ed.outline.get("ocr_pages", []), ed.outline.get("left_out", [])
+    return EditionFinished(ed.entry.id, outcome, len(ed.chunks), ed.pages, len(ocr), len(left))
+
+
+def _switch_in(
+    store: VectorStore,
+    catalog: Catalog,
+    ed: PreparedEdition,
+    embedder: Embedder | None,
+    settings: Settings,
+    progress: ProgressSink,
+    report: IngestReport,
+) -> Catalog:
+    """Write one edition's points and outline, then switch the catalog to it and delete the edition it replaces."""
+    _write_edition(store, ed, embedder, settings, progress)
+    emit(progress, ChunksWritten(ed.entry.id, len(ed.chunks)))
+    store.write_outline(ed.edition_key, ed.outline)
+    store.flush()
+    old = catalog.entries.get(ed.entry.id)
+    catalog = catalog.with_entry(catalog_entry(ed))
+    store.write_catalog(catalog.to_doc())  # the switch: the new edition becomes visible here
+    if old is not None:
+        store.delete_editions([old.edition_key])
+    (report.added if old is None else report.replaced).append(ed.entry.id)
+    report.chunks_written += len(ed.chunks)
+    emit(progress, finished(ed, "added" if old is None else "replaced"))
+    return catalog
+
+
 def apply_plan(
     plan: Plan,
     manifest: Manifest,
@@ -237,18 +267,7 @@ def apply_plan(
 
     for ed in prepared:
         check_free_space(settings, ed, embedder)
-        _write_edition(store, ed, embedder, settings, progress)
-        store.write_outline(ed.edition_key, ed.outline)
-        store.flush()
-        old = catalog.entries.get(ed.entry.id)
-        catalog = catalog.with_entry(catalog_entry(ed))
-        store.write_catalog(catalog.to_doc())  # the switch: the new edition becomes visible here
-        if old is not None:
-            store.delete_editions([old.edition_key])
-            report.replaced.append(ed.entry.id)
-        else:
-            report.added.append(ed.entry.id)
-        report.chunks_written += len(ed.chunks)
+        catalog = _switch_in(store, catalog, ed, embedder, settings, progress, report)
 
     for entry, changed in plan.update_metadata:
         current = catalog.entries[entry.id]

@@ -1,9 +1,23 @@
-"""Progress reporting for ingestion: a tiny protocol, a rich bar for the CLI, counters for the server."""
+"""Progress of an ingestion run: a tiny protocol (counters for bars, typed events), a terminal renderer for the CLI,
+counters and an event list for the server's job API."""
 
 from __future__ import annotations
 
+import sys
 import threading
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ingestion.events import (
+    ChunksWritten,
+    EditionFailed,
+    EditionFinished,
+    EditionStarted,
+    IngestEvent,
+    PagesRead,
+    RunFinished,
+    event_doc,
+    log_event,
+)
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
@@ -12,7 +26,13 @@ if TYPE_CHECKING:
 class ProgressSink(Protocol):
     def total(self, kind: str, n: int) -> None: ...
     def advance(self, kind: str, n: int = 1) -> None: ...
-    def note(self, message: str) -> None: ...
+    def event(self, event: IngestEvent) -> None: ...
+
+
+def emit(sink: ProgressSink, event: IngestEvent) -> None:
+    """Hand an event to the run's progress sink, and to the JSON log when it is edition-level."""
+    sink.event(event)
+    log_event(event)
 
 
 class NullProgress:
@@ -22,18 +42,18 @@ class NullProgress:
     def advance(self, kind: str, n: int = 1) -> None:
         pass
 
-    def note(self, message: str) -> None:
+    def event(self, event: IngestEvent) -> None:
         pass
 
 
 class CounterProgress:
-    """Thread-safe counters that the serving process exposes while it runs an ingestion job."""
+    """Thread-safe counters and the events so far, which the serving process exposes while it runs a job."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.totals: dict[str, int] = {}
         self.done: dict[str, int] = {}
-        self.messages: list[str] = []
+        self.events: list[IngestEvent] = []
 
     def total(self, kind: str, n: int) -> None:
         with self._lock:
@@ -43,23 +63,49 @@ class CounterProgress:
         with self._lock:
             self.done[kind] = self.done.get(kind, 0) + n
 
-    def note(self, message: str) -> None:
+    def event(self, event: IngestEvent) -> None:
         with self._lock:
-            self.messages.append(message)
+            self.events.append(event)
 
-    def snapshot(self) -> dict[str, object]:
+    def snapshot(self) -> dict[str, Any]:
+        """`{totals, done, events}` with each event as JSON (`event_doc`)."""
         with self._lock:
-            return {"totals": dict(self.totals), "done": dict(self.done), "messages": list(self.messages)}
+            events = [event_doc(e) for e in self.events]
+            return {"totals": dict(self.totals), "done": dict(self.done), "events": events}
+
+
+def _pages(pages: tuple[int, ...]) -> str:
+    from rag_service.outline import page_runs
+
+    return page_runs(list(pages))
+
+
+def lines(event: IngestEvent) -> list[tuple[str, str | None]]:
+    """What a terminal shows for an event: (plain text, style) lines; none for the events the bars already show."""
+    match event:
+        case PagesRead(source_id=sid, ocr_pages=ocr, left_out=left):
+            out: list[tuple[str, str | None]] = []
+            if ocr:
+                out.append((f"{sid}: {len(ocr)} pages read by OCR ({_pages(ocr)})", None))
+            out += [(f"{sid}: p.{p.page} left out: {p.why}", "yellow") for p in left]
+            return out
+        case EditionFailed(source_id=sid, reason=reason):
+            return [(f"FAILED {sid}: {reason}", "red")]
+        case EditionStarted() | ChunksWritten() | EditionFinished() | RunFinished():
+            return []
+    return []
 
 
 class RichProgress:
-    """Bars for documents, pages and chunks on the terminal (stderr)."""
+    """On a terminal: bars for documents, pages and chunks (stderr), each event's lines printed above them. When
+    stderr is not a terminal (a log file, CI): no bars, the events' lines as plain text."""
 
-    def __init__(self) -> None:
+    def __init__(self, force_terminal: bool | None = None) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self._console = Console(stderr=True)
+        self._console = Console(stderr=True, force_terminal=force_terminal, highlight=False)
+        self.bars = self._console.is_terminal
         self._progress = Progress(
             TextColumn("{task.description:>10}"),
             BarColumn(),
@@ -67,6 +113,7 @@ class RichProgress:
             TimeElapsedColumn(),
             console=self._console,
             transient=False,
+            disable=not self.bars,
         )
         self._tasks: dict[str, TaskID] = {}
         self._totals: dict[str, int] = {}
@@ -90,5 +137,11 @@ class RichProgress:
     def advance(self, kind: str, n: int = 1) -> None:
         self._progress.advance(self._task(kind), n)
 
-    def note(self, message: str) -> None:
-        self._progress.console.print(message)
+    def event(self, event: IngestEvent) -> None:
+        from rich.text import Text
+
+        for text, style in lines(event):
+            if self.bars:
+                self._progress.console.print(Text(text, style=style or ""))
+            else:
+                print(text, file=sys.stderr, flush=True)

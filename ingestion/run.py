@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.audit import append_audit
+from ingestion.events import RunFinished
 from ingestion.index_writer import IngestReport, apply_plan
 from ingestion.manifest import Manifest, file_sha256, load_manifest
 from ingestion.plan import Plan, content_hash, make_plan, pipeline_fingerprint
-from ingestion.progress import ProgressSink
+from ingestion.progress import ProgressSink, emit
 from rag_service.catalog import Catalog
 from rag_service.dense import Embedder
 from rag_service.index import open_existing
@@ -66,12 +67,21 @@ def run_ingest(
             if open_existing(store, embedder):
                 gc = store.delete_except(Catalog.from_doc(store.read_catalog()).edition_keys())
             report = IngestReport(unchanged=list(plan.unchanged), garbage_collected=gc)
-            _audit(settings, manifest_path, via, report, time.perf_counter() - started)
+            _finish(settings, manifest_path, via, report, time.perf_counter() - started, progress)
             return IngestOutcome(plan, report)
         return IngestOutcome(plan, None)
     report = apply_plan(plan, manifest, store, embedder, settings, progress)
-    _audit(settings, manifest_path, via, report, time.perf_counter() - started)
+    _finish(settings, manifest_path, via, report, time.perf_counter() - started, progress)
     return IngestOutcome(plan, report)
+
+
+def _finish(
+    settings: Settings, manifest_path: Path, via: str, report: IngestReport, seconds: float, progress: ProgressSink
+) -> None:
+    _audit(settings, manifest_path, via, report, seconds)
+    counts = {k: len(getattr(report, k)) for k in ("added", "replaced", "metadata_updated", "removed", "unchanged")}
+    emit(progress, RunFinished(**counts, failed=len(report.failed), chunks_written=report.chunks_written,
+                               garbage_collected=report.garbage_collected, seconds=round(seconds, 2)))  # fmt: skip
 
 
 def _audit(settings: Settings, manifest_path: Path, via: str, report: IngestReport, seconds: float) -> None:

@@ -2,7 +2,7 @@
 
 Used by the writer (`ingestion/`), the service (`api/`), the CLI and the evaluation alike; it imports neither.
 
-The catalog contract every `VectorStore` keeps: `read_catalog()` returns the *same object* for as long as the
+The catalog contract every store keeps: `read_catalog()` returns the *same object* for as long as the
 catalog has not changed, and a new object once it has (the embedded store checks the file's inode, mtime and
 size; a Qdrant server's catalog point is compared by value). `CatalogView` relies on it to parse a catalog once,
 not on every search.
@@ -19,7 +19,7 @@ from rag_service.errors import BackendUnavailable
 from rag_service.ja_text import tokenizer_id
 from rag_service.rerank import Reranker, load_reranker
 from rag_service.settings import Settings
-from rag_service.store import IndexMeta, VectorStore, open_store
+from rag_service.store import Backend, IndexMeta, SearchIndex, open_store
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def index_meta(embedder: Embedder | None, avgdl: float, bigram_avgdl: float = 0.
     )
 
 
-def open_existing(store: VectorStore, embedder: Embedder | None) -> bool:
+def open_existing(store: SearchIndex, embedder: Embedder | None) -> bool:
     """Open an index that exists (IndexMismatchError when it was built otherwise); False when there is none yet."""
     if store.meta is not None:
         return True
@@ -49,7 +49,7 @@ def open_existing(store: VectorStore, embedder: Embedder | None) -> bool:
 class CatalogView:
     """The store's catalog, parsed again only when the store hands back a new document (see the contract above)."""
 
-    def __init__(self, store: VectorStore) -> None:
+    def __init__(self, store: SearchIndex) -> None:
         self.store = store
         self._cached: tuple[object, Catalog] | None = None
 
@@ -66,7 +66,7 @@ class CatalogView:
 class OpenIndex:
     """An index opened for searching: what the service's lifespan, the CLI and the evaluation each need."""
 
-    store: VectorStore
+    store: Backend
     embedder: Embedder | None
     reranker: Reranker | None
     exists: bool

@@ -8,7 +8,7 @@ from typing import Any
 
 from rag_service.catalog import CatalogEntry
 from rag_service.errors import SourceError
-from rag_service.store import VectorStore
+from rag_service.store import SearchIndex
 from rag_service.types import Grade, pages_label
 
 OUTLINE_VERSION = 1
@@ -18,7 +18,7 @@ class OutlineMissing(SourceError):
     """The edition was ingested before outlines were kept (or its outline was lost)."""
 
 
-def edition_outline(store: VectorStore, entry: CatalogEntry) -> dict[str, Any]:
+def edition_outline(store: SearchIndex, entry: CatalogEntry) -> dict[str, Any]:
     """The stored outline of an active edition, with the catalog entry's fields. Raises OutlineMissing."""
     doc = store.read_outline(entry.edition_key)
     if doc is None:

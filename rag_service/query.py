@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
-from rag_service.errors import RagError
+from rag_service.errors import BadRequest
 from rag_service.query_kind import QueryKind
 from rag_service.settings import RetrievalSettings
 from rag_service.types import EditionStatus
@@ -18,7 +18,7 @@ Leg = Literal["bm25", "bigram", "dense"]
 Mode = Literal["hybrid", "bm25", "bigram", "dense"]
 
 
-class BadQuery(RagError):
+class BadQuery(BadRequest):
     """The request cannot be answered as asked (empty query, dense mode without an embedder, …): HTTP 422."""
 
 

@@ -1,5 +1,2 @@
-"""The HTTP API: app factory, dependencies, routes, schemas."""
-
-from rag_service.api.app import create_app
-
-__all__ = ["create_app"]
+"""The HTTP API: request dependencies (`deps`), one router per resource, the error mapping (`app`). The app that
+serves it with the console and MCP is composed in `rag_service.server`."""

@@ -16,22 +16,21 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag_service.answer import AnswerDelta, AnswerDone, answer, stream_answer
-from rag_service.api.answer_routes import LLM, answer_out, evidence_threshold, require_index, take_usage
-from rag_service.api.routes import State, note_query, require_scope
-from rag_service.api.schemas import AnswerRequest, AnswerResponse, CitationRef, SearchFilters
+from rag_service import service
+from rag_service.api.deps import CallerDep, ContainerDep, NoteDep
 from rag_service.citations import parse_citations
-from rag_service.errors import RagError
+from rag_service.errors import BadRequest, RagError
 from rag_service.query import first_surrogate
+from rag_service.wire import AnswerDelta, AnswerRequest, AnswerResponse, CitationRef, Mode, SearchFilters
 
 MODEL_ID = "jp-guideline-rag"
-chat = APIRouter(prefix="/v1", dependencies=[Depends(require_scope("answer"))], tags=["chat"])
+router = APIRouter(prefix="/v1", tags=["chat"])
 
 
 class ChatMessage(BaseModel):
@@ -62,14 +61,14 @@ class ChatRequest(BaseModel):
     max_completion_tokens: int | None = Field(None, ge=1)
     n: int = Field(1, ge=1, le=1, description="One answer per request.")
     top_k: int | None = Field(None, ge=1, description="Sources given to the model (default RAG_ANSWER__TOP_K).")
-    mode: Literal["hybrid", "bm25", "bigram", "dense"] = "hybrid"
+    mode: Mode = "hybrid"
     filters: SearchFilters = Field(default_factory=SearchFilters)
 
     def question(self) -> str:
         users = [m for m in self.messages if m.role == "user"]
         text = users[-1].text().strip() if users else ""
         if not text:
-            raise HTTPException(422, "no question: the last message with role `user` must hold text")
+            raise BadRequest("no question: the last message with role `user` must hold text")
         return text
 
     def answer_request(self) -> AnswerRequest:
@@ -141,31 +140,31 @@ def _content(result: AnswerResponse) -> str:
     return result.answer + sources_block(result.citations)
 
 
-@chat.get("/models")
-def models() -> dict[str, Any]:
+@router.get("/models")
+def models(c: ContainerDep, who: CallerDep) -> dict[str, Any]:
     """The one model, for front-ends that list models before they chat."""
+    c.access.authorize(who, "answer")
     return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "rag-service"}]}
 
 
-@chat.post("/chat/completions", response_model=None)
-def chat_completions(body: ChatRequest, state: State, llm: LLM, request: Request) -> dict[str, Any] | StreamingResponse:
+@router.post("/chat/completions", response_model=None)
+def chat_completions(
+    body: ChatRequest, c: ContainerDep, who: CallerDep, note: NoteDep
+) -> dict[str, Any] | StreamingResponse:
     """The last user message answered from the guidelines, with citations: a `chat.completion` object, or with
     `stream` server-sent `chat.completion.chunk` events ended by `data: [DONE]`."""
-    q = body.answer_request().to_query(state.settings)  # 413 / 422 name the limit
     if first_surrogate(body.model) is not None:  # it is echoed in every chunk: refuse it before the stream starts
-        raise HTTPException(422, "`model` holds a lone surrogate: send valid UTF-8 text")
-    note_query(request, state, q.text)
-    require_index(state)
-    a = state.settings.answer
-    max_tokens = min(body.max_completion_tokens or body.max_tokens or a.max_tokens, a.max_tokens)
-    args = (q, state.retriever, llm, evidence_threshold(state), max_tokens)
+        raise BadRequest("`model` holds a lone surrogate: send valid UTF-8 text")
+    req = body.answer_request()
+    max_tokens = body.max_completion_tokens or body.max_tokens
     head = {"id": _completion_id(), "created": int(time.time()), "model": body.model}
     if body.stream:
-        events = _chunks(head, stream_answer(*args), MarkerFilter(q.top_k))
-        return StreamingResponse(events, media_type="text/event-stream")
-    take_usage(llm)  # start counting this request's tokens
-    result = answer_out(answer(*args))
-    used = take_usage(llm) or {}
+        answer = service.stream(c, who, req, note, max_tokens)
+        return StreamingResponse(
+            _chunks(head, answer.events, MarkerFilter(answer.top_k)), media_type="text/event-stream"
+        )
+    answered = service.answer(c, who, req, note, max_tokens)
+    result, used = answered.response, answered.usage or {}
     prompt, completion = used.get("prompt_tokens", 0), used.get("completion_tokens", 0)
     message = {"role": "assistant", "content": _content(result)}
     return {
@@ -173,7 +172,7 @@ def chat_completions(body: ChatRequest, state: State, llm: LLM, request: Request
         "object": "chat.completion",
         "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}],
         "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
-        "citations": [c.model_dump(mode="json") for c in result.citations],
+        "citations": [ref.model_dump(mode="json") for ref in result.citations],
         "abstained": result.abstained,
     }
 
@@ -184,7 +183,7 @@ def _chunk(head: dict[str, Any], delta: dict[str, Any], finish: str | None = Non
     return f"data: {json.dumps(doc, ensure_ascii=False)}\n\n"
 
 
-def _chunks(head: dict[str, Any], events: Iterator[AnswerDelta | AnswerDone], marks: MarkerFilter) -> Iterator[str]:
+def _chunks(head: dict[str, Any], events: Iterator[AnswerDelta | AnswerResponse], marks: MarkerFilter) -> Iterator[str]:
     yield _chunk(head, {"role": "assistant", "content": ""})
     streamed: list[str] = []
     try:
@@ -194,7 +193,7 @@ def _chunks(head: dict[str, Any], events: Iterator[AnswerDelta | AnswerDone], ma
                 if piece := marks.feed(event.text):
                     yield _chunk(head, {"content": piece})
                 continue
-            result = answer_out(event.result)
+            result = event
             if not streamed:  # nothing was kept (an abstention, a withheld answer): the final answer is the whole reply
                 tail = _content(result)
             elif result.abstained:  # what was streamed cited a source, and then the answer was withheld
@@ -204,7 +203,10 @@ def _chunks(head: dict[str, Any], events: Iterator[AnswerDelta | AnswerDone], ma
                 tail = marks.flush() + sources_block(result.citations)
             if tail:
                 yield _chunk(head, {"content": tail})
-            extra = {"citations": [c.model_dump(mode="json") for c in result.citations], "abstained": result.abstained}
+            extra = {
+                "citations": [ref.model_dump(mode="json") for ref in result.citations],
+                "abstained": result.abstained,
+            }
             yield _chunk(head, {}, "stop", **extra)
     except RagError as e:  # the headers are gone: the error travels as an event, as OpenAI's API sends it
         error = {"message": str(e), "type": type(e).__name__, "code": None}

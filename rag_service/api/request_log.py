@@ -3,14 +3,12 @@
 Each request gets an id (the caller's `X-Request-ID` when it is 1–64 characters of `[A-Za-z0-9._:-]`, else a new
 one), echoed in the response. The line names the route template (never the raw path), status, latency, the stages'
 timings, and the key's id (a hash prefix, never the key). Query text is left out unless `RAG_LOG_QUERIES=masked`,
-and then only after the patient-data masker. `rag serve` formats uvicorn's own loggers the same way and turns its
-access log off: this line is the access log.
+and then only after the patient-data masker. `rag serve` formats every logger as JSON lines (`rag_service.logs`) and
+turns uvicorn's access log off: this line is the access log.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import re
 import time
@@ -21,11 +19,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("rag.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-
-
-def key_id(key: str) -> str:
-    """A stable, non-reversible name for an API key in logs and the audit log."""
-    return "key-" + hashlib.sha256(key.encode()).hexdigest()[:10]
 
 
 def request_id(headers: list[tuple[bytes, bytes]]) -> str:
@@ -74,36 +67,3 @@ class RequestLog:
                 if state.get(name) is not None:
                     record[name] = state[name]
             log.info("request", extra={"fields": record})
-
-
-class JsonFormatter(logging.Formatter):
-    """`{"ts", "level", "logger", "message", …fields}` on one line, for every logger (uvicorn's included)."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        doc: dict[str, Any] = {
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        doc.update(getattr(record, "fields", None) or {})
-        if record.exc_info and record.exc_info[0] is not None:
-            doc["error"] = record.exc_info[0].__name__  # the type only: an exception's text can hold request text
-        return json.dumps(doc, ensure_ascii=False, default=str)
-
-
-JsonFormatter.converter = time.gmtime
-
-
-def logging_config(level: str = "INFO") -> dict[str, Any]:
-    """A `logging.config.dictConfig` (and uvicorn `log_config`) that writes JSON lines to stderr."""
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
-    loggers = {name: {"handlers": ["json"], "level": level, "propagate": False} for name in
-               ("uvicorn", "uvicorn.error", "uvicorn.access", "rag", "rag_service", "ingestion")}  # fmt: skip
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": JsonFormatter}},
-        "handlers": {"json": handler},
-        "loggers": loggers,
-    }

@@ -11,8 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from rag_service.cli.app import app, err, fail
-from rag_service.errors import RagError
+from rag_service.cli.app import app, err, fail, handled
 from rag_service.settings import Settings
 
 snapshot_app = typer.Typer(help="Backups of the index (embedded store or Qdrant server).", no_args_is_help=True)
@@ -21,19 +20,14 @@ app.add_typer(snapshot_app, name="snapshot")
 
 def _through_server(settings: Settings, path: Path) -> dict[str, Any] | None:
     """The running server takes the snapshot when it holds the embedded store; None when no server does."""
-    import httpx
-
-    from rag_service.api.handoff import find_server
+    from rag_service.cli.remote import snapshot_via_server
+    from rag_service.handoff import find_server
 
     server = find_server(settings.server_file)
     if server is None:
         return None
     name = f"snapshot-{os.getpid()}-{int(time.time())}.tar.gz"  # the server writes under RAG_DATA_DIR/snapshots
-    r = httpx.post(f"{server.url}/v1/admin/snapshot", json={"name": name},
-                   headers={"X-Admin-Token": server.admin_token}, timeout=3600)  # fmt: skip
-    if r.status_code != 200:
-        raise RagError(f"the server (pid {server.pid}) could not take the snapshot: {r.status_code} {r.text[:300]}")
-    info: dict[str, Any] = r.json()
+    info = snapshot_via_server(server, name)
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(info["path"], path)  # same machine: from the data folder to where it was asked for
     return {**info, "path": str(path), "bytes": path.stat().st_size}
@@ -48,7 +42,7 @@ def snapshot_create(
     from rag_service.index import open_for_search
 
     settings = Settings()
-    try:
+    with handled():
         info: dict[str, Any] | None
         if settings.qdrant_url is not None:
             info = snapshot.create_on_server(settings, path)
@@ -61,8 +55,6 @@ def snapshot_create(
                 finally:
                     index.close()
         assert info is not None
-    except RagError as e:
-        fail(str(e))
     err.print(f"snapshot written: {path} ({info.get('editions', '?')} editions, {info.get('chunks', '?')} chunks)")
     print(json.dumps(info, ensure_ascii=False))
 
@@ -71,11 +63,11 @@ def snapshot_create(
 def snapshot_restore(path: Annotated[Path, typer.Argument(help="A snapshot from `rag snapshot create`.")]) -> None:
     """Put the index back as it was in the snapshot (stop `rag serve` first; the next search sees it)."""
     from rag_service import snapshot
-    from rag_service.api.handoff import find_server
+    from rag_service.handoff import find_server
     from rag_service.index import open_for_search
 
     settings = Settings()
-    try:
+    with handled():
         if settings.qdrant_url is not None:
             info = snapshot.restore_on_server(settings, path)
         else:
@@ -86,7 +78,5 @@ def snapshot_restore(path: Annotated[Path, typer.Argument(help="A snapshot from 
             if (settings.index_dir / "meta.json").exists():
                 open_for_search(settings).close()  # StoreLockedError while an ingestion holds the store
             info = snapshot.restore_embedded(settings, path)
-    except RagError as e:
-        fail(str(e))
     err.print(f"restored {path}: {info.get('editions', '?')} editions, {info.get('chunks', '?')} chunks")
     print(json.dumps(info, ensure_ascii=False))

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rag_service.cli.app import app, err, eval_app, fail
-from rag_service.errors import RagError
+from rag_service.cli.app import USER_ERRORS, app, err, eval_app, fail, handled
 from rag_service.settings import Settings
 
 
@@ -39,7 +38,7 @@ def eval_retrieval(
             fail(f"unknown fusion {fusion!r}: use dbsf, rrf or convex")
         settings = settings.model_copy(update={"retrieval": settings.retrieval.model_copy(update={"fusion": fusion})})
     own = (corpus, queries, qrels)
-    try:
+    with handled(also=USER_ERRORS):
         if dataset and any(own):
             fail("give either --dataset or --corpus/--queries/--qrels, not both")
         if dataset:
@@ -58,8 +57,6 @@ def eval_retrieval(
         if settings.embedder.lower() == "none":
             chosen = [m for m in chosen if m != "dense"]
         report = run(ds, settings, work_dir, out, modes=chosen, grid=grid)
-    except (RagError, ValueError, FileNotFoundError) as e:
-        fail(str(e))
     print(markdown(report["summary"], report["title"]))
     err.print(f"report written to {report['out']} (report.md, report.json, report.png, per_query.jsonl)")
 
@@ -89,13 +86,11 @@ def eval_exam(
     from eval.exam_run import run_exam_cli
 
     chosen = tuple(c.strip() for c in conditions.split(",") if c.strip())
-    try:
+    with handled(also=USER_ERRORS):
         settings = Settings()
         text = run_exam_cli(
             settings, questions, chosen, votes, limit, top_k, qrels, concurrency, seed, out, base_url, api_key
         )
-    except (RagError, ValueError, FileNotFoundError) as e:
-        fail(str(e))
     print(text)
 
 
@@ -145,11 +140,9 @@ def eval_ragas(
         from eval.ragas_run import run_ragas_cli
     except ImportError as e:
         fail(f"RAGAS needs the eval extra: scripts/setup.sh eval ({e})")
-    try:
+    with handled(also=USER_ERRORS):
         text = run_ragas_cli(
             Settings(), questions, out, judge_base_url, judge_model, judge_api_key, limit, base_url, api_key,
             embeddings_base_url, embeddings_model, timeout,
         )  # fmt: skip
-    except (RagError, ValueError, FileNotFoundError) as e:
-        fail(str(e))
     print(text)

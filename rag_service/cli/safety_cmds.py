@@ -9,8 +9,7 @@ from typing import Annotated
 
 import typer
 
-from rag_service.cli.app import app, err, eval_app, fail
-from rag_service.errors import RagError
+from rag_service.cli.app import USER_ERRORS, app, err, eval_app, handled
 from rag_service.settings import Settings
 
 pii_app = typer.Typer(help="Patient data (個人情報) in Japanese clinical text.", no_args_is_help=True)
@@ -48,10 +47,8 @@ def eval_pii(
     from eval.pii_eval import DATA, DEFAULT_SETS, run_pii_eval
 
     paths = files or [DATA / f"{name}.jsonl" for name in DEFAULT_SETS]
-    try:
+    with handled(also=USER_ERRORS):
         text, _ = run_pii_eval(paths, out, misses)
-    except (ValueError, FileNotFoundError) as e:
-        fail(str(e))
     print(text)
     err.print(f"report written to {out} (report.md, report.json with every miss and false positive)")
 
@@ -66,10 +63,8 @@ def export_qrels_cmd(
     --qrels …` over the live corpus."""
     from eval.feedback_export import export_qrels
 
-    try:
+    with handled(also=USER_ERRORS):
         counts = export_qrels(Settings(), out)
-    except (RagError, ValueError, FileNotFoundError) as e:
-        fail(str(e))
     err.print(
         f"{counts['queries']} queries, {counts['judgements']} judgements ({counts['dropped']} of chunks no longer "
         f"indexed left out), {counts['passages']} passages written to {out}"
@@ -89,9 +84,6 @@ def eval_injection(
     from eval.exam_run import local_llm
     from eval.injection_eval import run_injection_eval
 
-    try:
-        with ExitStack() as stack:
-            text = run_injection_eval(local_llm(Settings(), stack), out, limit)
-    except (RagError, ValueError) as e:
-        fail(str(e))
+    with handled(also=USER_ERRORS), ExitStack() as stack:
+        text = run_injection_eval(local_llm(Settings(), stack), out, limit)
     print(text)

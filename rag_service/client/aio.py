@@ -8,18 +8,8 @@ from typing import Any, Literal, TypeVar
 
 import httpx
 
-from rag_service.api.schemas import (
-    AnswerResponse,
-    DocumentsResponse,
-    ExamResponse,
-    FeedbackResponse,
-    HitOut,
-    PiiMaskResponse,
-    SearchResponse,
-)
 from rag_service.client.calls import (
     CONNECT_ERRORS,
-    AnswerDelta,
     Call,
     Calls,
     Filters,
@@ -28,6 +18,20 @@ from rag_service.client.calls import (
     QueryKind,
     SseReader,
     stream_item,
+)
+from rag_service.wire import (
+    AnswerDelta,
+    AnswerResponse,
+    Direction,
+    DocumentsResponse,
+    EditionStatus,
+    ExamResponse,
+    FeedbackResponse,
+    HitOut,
+    JobOut,
+    PiiMaskResponse,
+    RecommendationsResponse,
+    SearchResponse,
 )
 
 T = TypeVar("T")
@@ -41,13 +45,14 @@ class AsyncRagClient:
         base_url: str,
         api_key: str | None = None,
         *,
+        admin_token: str | None = None,
         retries: int = 3,
         backoff_s: float = 0.5,
         max_wait_s: float = 30.0,
         timeout_s: float = 120.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.policy = Policy(base_url, api_key, retries, backoff_s, max_wait_s, timeout_s)
+        self.policy = Policy(base_url, api_key, admin_token, retries, backoff_s, max_wait_s, timeout_s)
         self._http = httpx.AsyncClient(
             base_url=self.policy.base_url, headers=self.policy.headers, timeout=timeout_s, transport=transport
         )
@@ -147,6 +152,32 @@ class AsyncRagClient:
 
     async def feedback(self, target: Literal["hit", "answer"], helpful: bool, **fields: Any) -> FeedbackResponse:
         return await self._send(Calls.feedback(target, helpful, **fields))
+
+    async def recommendations(
+        self,
+        source_ids: list[str] | None = None,
+        cq: str | None = None,
+        q: str | None = None,
+        direction: Direction | str | None = None,
+        strength: int | None = None,
+        status: list[EditionStatus] | list[str] | None = None,
+    ) -> RecommendationsResponse:
+        """`GET /v1/recommendations`: the indexed guidelines' recommendations with their own grades and pages,
+        filtered by edition, CQ (`CQ2` takes CQ2-1, CQ2-2 …), text, direction, strength (current editions unless
+        `status` says otherwise)."""
+        return await self._send(Calls.recommendations(source_ids, cq, q, direction, strength, status))
+
+    async def ingest(self, manifest: str | None = None, dry_run: bool = False) -> JobOut:
+        """`POST /v1/admin/ingest` (admin token or a key with the `admin` scope): the job, running."""
+        return await self._send(Calls.ingest(manifest, dry_run))
+
+    async def job(self, job_id: str) -> JobOut:
+        """`GET /v1/admin/jobs/{id}`: state, counters, typed events so far, and the result when done."""
+        return await self._send(Calls.job(job_id))
+
+    async def snapshot(self, name: str) -> dict[str, Any]:
+        """`POST /v1/admin/snapshot`: a snapshot of the embedded index, under the server's RAG_DATA_DIR/snapshots."""
+        return await self._send(Calls.snapshot(name))
 
     async def health(self) -> dict[str, Any]:
         return await self._send(Calls.health())

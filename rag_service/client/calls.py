@@ -1,6 +1,8 @@
 """What the sync and async clients share: each request built and each response read once (`Call`, `Calls`), the
 retry rules (`Policy`), the server-sent events reader and the errors. Only the sending differs between them.
 
+Imports only the wire models (`rag_service.wire`) and httpx: an app that calls the service loads none of the server.
+
 A 503 (the index, Qdrant or the LLM is not there yet) or a connection that cannot be made is retried with
 exponential backoff, at most `retries` times; a 429 or 503 that says `Retry-After` waits that long (never more than
 `max_wait_s`: a longer wait raises at once). Any other answer outside 2xx raises `ApiError` with the server's
@@ -20,31 +22,37 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel
 
-from rag_service.api.schemas import (
+from rag_service.wire import (
+    AnswerDelta,
     AnswerRequest,
     AnswerResponse,
+    Direction,
     DocumentsResponse,
+    EditionStatus,
     ExamRequest,
     ExamResponse,
     FeedbackRequest,
     FeedbackResponse,
     HitOut,
+    IngestRequest,
+    JobOut,
+    Mode,
     PiiMaskRequest,
     PiiMaskResponse,
+    QueryKind,
+    RecommendationsResponse,
     SearchFilters,
     SearchRequest,
     SearchResponse,
+    SnapshotRequest,
 )
-from rag_service.errors import RagError
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
-Mode = Literal["hybrid", "bm25", "bigram", "dense"]
-QueryKind = Literal["auto", "plain", "exam"]
 Filters = SearchFilters | dict[str, Any] | None
 
 
-class ApiError(RagError):
+class ApiError(Exception):
     """The service answered outside 2xx (or, as `ApiUnavailable`, could not be reached): `detail` is its message."""
 
     def __init__(self, url: str, status: int | None, detail: str, error: str | None = None) -> None:
@@ -54,13 +62,6 @@ class ApiError(RagError):
 
 class ApiUnavailable(ApiError):
     """503 after every retry, or no connection: retryable later."""
-
-
-@dataclass(frozen=True)
-class AnswerDelta:
-    """A piece of the answer as the model writes it (the final `AnswerResponse` has invented markers removed)."""
-
-    text: str
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class Policy:
 
     base_url: str
     api_key: str | None = None
+    admin_token: str | None = None  # the token `rag serve` writes into server.json (for the admin calls)
     retries: int = 3
     backoff_s: float = 0.5
     max_wait_s: float = 30.0
@@ -140,6 +142,8 @@ class Policy:
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self.headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        if self.admin_token:
+            self.headers["X-Admin-Token"] = self.admin_token
 
     def _wait(self, attempt: int, told: float | None) -> float | None:
         """Seconds to wait before try `attempt + 1` (Retry-After when told, else exponential), or None: give up."""
@@ -247,6 +251,37 @@ class Calls:
         return Call("POST", "/v1/feedback", _model(FeedbackResponse), _body(req))
 
     @staticmethod
+    def recommendations(
+        source_ids: list[str] | None = None,
+        cq: str | None = None,
+        q: str | None = None,
+        direction: Direction | str | None = None,
+        strength: int | None = None,
+        status: list[EditionStatus] | list[str] | None = None,
+    ) -> Call[RecommendationsResponse]:
+        """`GET /v1/recommendations`: repeated `source_id` and `status` parameters; unset ones are not sent."""
+        params: dict[str, Any] = {"source_id": source_ids, "cq": cq, "q": q, "strength": strength, "status": status}
+        params["direction"] = str(direction) if direction is not None else None
+        sent = {k: v for k, v in params.items() if v is not None}
+        return Call("GET", "/v1/recommendations", _model(RecommendationsResponse), params=sent)
+
+    @staticmethod
+    def ingest(manifest: str | None = None, dry_run: bool = False) -> Call[JobOut]:
+        """Start an ingestion job on the server (a path on the server's machine; default its RAG_MANIFEST)."""
+        body = _body(IngestRequest(manifest=manifest, dry_run=dry_run))
+        return Call("POST", "/v1/admin/ingest", _model(JobOut), body, retry=False)
+
+    @staticmethod
+    def job(job_id: str) -> Call[JobOut]:
+        return Call("GET", f"/v1/admin/jobs/{quote(job_id, safe='')}", _model(JobOut))
+
+    @staticmethod
+    def snapshot(name: str) -> Call[dict[str, Any]]:
+        """A snapshot of the embedded index written under the server's RAG_DATA_DIR/snapshots/`name`."""
+        body = _body(SnapshotRequest(name=name))
+        return Call("POST", "/v1/admin/snapshot", _as_dict, body, retry=False)
+
+    @staticmethod
     def health() -> Call[dict[str, Any]]:
         return Call("GET", "/healthz", _as_dict)
 
@@ -280,7 +315,7 @@ class SseReader:
 
 def stream_item(event: str, data: str, url: str) -> AnswerDelta | AnswerResponse:
     if event == "delta":
-        return AnswerDelta(json.loads(data)["text"])
+        return AnswerDelta.model_validate_json(data)
     if event == "done":
         return AnswerResponse.model_validate_json(data)
     doc = json.loads(data) if data.startswith("{") else {"detail": data}

@@ -7,29 +7,29 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sse_starlette.sse import EventSourceResponse
 
-from ingestion.audit import append_audit, read_audit
-from ingestion.manifest import Manifest, file_sha256
-from ingestion.manifest_edit import set_status
-from ingestion.plan import Plan
-from ingestion.run import plan_ingest
-from rag_service.api.routes import State
-from rag_service.api.state import ServiceState
+from rag_service import service
 from rag_service.catalog import Catalog
-from rag_service.console.auth import ConsoleUser, api_user, current_user, require, same_origin
+from rag_service.console.auth import ApiUser, ContainerDep, User, same_origin
+from rag_service.console.errors import ConsoleRoute
 from rag_service.console.templating import render
-from rag_service.errors import RagError
+from rag_service.console.wording import audit_line, event_line
+from rag_service.service import Caller, Container
 from rag_service.types import EditionStatus
+from rag_service.wire import IngestRequest, JobOut
 
-router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(same_origin)])
-User = Annotated[ConsoleUser, Depends(current_user)]
-ApiUser = Annotated[ConsoleUser, Depends(api_user)]
+if TYPE_CHECKING:
+    from ingestion.manifest import Manifest
+    from ingestion.plan import Plan
+
+router = APIRouter(
+    prefix="/console", include_in_schema=False, dependencies=[Depends(same_origin)], route_class=ConsoleRoute
+)
 
 
 @dataclass(frozen=True)
@@ -76,91 +76,62 @@ def corpus_rows(catalog: Catalog, manifest: Manifest | None, plan: Plan | None) 
     return rows
 
 
-_HASHES: dict[tuple[str, int, int], str] = {}  # (path, size, mtime) → sha256, for the page view only
-
-
-def cached_sha256(path: Path) -> str:
-    """A source's sha256, read again only when its size or modification time changed: the corpus page must not read
-    gigabytes of PDFs at every view. (Ingestion itself always reads the files.)"""
-    st = path.stat()
-    key = (str(path), st.st_size, st.st_mtime_ns)
-    if key not in _HASHES:
-        if len(_HASHES) > 100_000:
-            _HASHES.clear()
-        _HASHES[key] = file_sha256(path)
-    return _HASHES[key]
-
-
-def _manifest_view(state: ServiceState) -> tuple[Manifest | None, Plan | None, str | None]:
-    try:
-        plan, manifest = plan_ingest(state.settings.manifest, state.store, state.settings, cached_sha256)
-    except RagError as e:
-        return None, None, str(e)
-    return manifest, plan, None
+def _audit_rows(c: Container, who: Caller) -> list[dict[str, str]]:
+    """The last 50 audit records, newest first: when, what, who, and what was done as one Japanese sentence."""
+    return [
+        {"at": a.get("at", ""), "action": a.get("action") or "ingest", "via": a.get("via") or a.get("user", ""),
+         "line": audit_line(a)}
+        for a in reversed(service.audit(c, who, last=50))
+    ]  # fmt: skip
 
 
 @router.get("", response_class=HTMLResponse)
-def corpus_page(request: Request, state: State, user: User, job: str | None = None) -> Response:
-    manifest, plan, problem = _manifest_view(state)
-    catalog = state.retriever.catalog()
-    audit = list(reversed(read_audit(state.settings.audit_log_path, last=50)))
-    running = next((j.id for j in state.jobs.values() if j.state == "running"), None)
+def corpus_page(request: Request, c: ContainerDep, user: User, job: str | None = None) -> Response:
+    view = service.corpus_plan(c, user, cached_hash=True)
+    running = c.jobs.current()
     return render(
-        request, "corpus.html", user=user, rows=corpus_rows(catalog, manifest, plan), manifest_problem=problem,
-        manifest_path=str(state.settings.manifest), audit=audit, job=job or running,
-        statuses=[s.value for s in EditionStatus],
+        request, "corpus.html", user=user, rows=corpus_rows(view.catalog, view.manifest, view.plan),
+        manifest_problem=view.problem, manifest_path=str(c.settings.manifest), audit=_audit_rows(c, user),
+        job=job or (running.id if running else None), statuses=[s.value for s in EditionStatus],
     )  # fmt: skip
 
 
-def _start(state: ServiceState, user: ConsoleUser) -> str:
-    job = state.start_ingest(state.settings.manifest, dry_run=False, actor=f"console, {user.id}")
-    if job is None:
-        raise HTTPException(409, "an ingestion job is already running: wait for it to finish (see the corpus page)")
-    return job.id
-
-
 @router.post("/ingest")
-def ingest(state: State, user: ApiUser) -> Response:
-    require(user, "admin")
-    return RedirectResponse(f"/console?job={_start(state, user)}", status_code=303)
+def ingest(c: ContainerDep, user: ApiUser) -> Response:
+    started = service.start_ingest(c, user, IngestRequest(), door="console")
+    return RedirectResponse(f"/console?job={started.id}", status_code=303)
 
 
 @router.post("/editions/{source_id}/status")
-def change_status(source_id: str, status: Annotated[str, Form()], state: State, user: ApiUser) -> Response:
+def change_status(source_id: str, status: Annotated[str, Form()], c: ContainerDep, user: ApiUser) -> Response:
     """Write the new status into the manifest (comments kept), audit it, then re-ingest (a metadata-only update)."""
-    require(user, "admin")
-    try:
-        new = EditionStatus(status)
-    except ValueError:
-        raise HTTPException(422, f"status must be one of {', '.join(s.value for s in EditionStatus)}") from None
-    try:
-        old = set_status(state.settings.manifest, source_id, new)
-    except RagError as e:
-        raise HTTPException(422, str(e)) from e
-    append_audit(state.settings.audit_log_path, {
-        "action": "status", "source_id": source_id, "from": old.value, "to": new.value,
-        "manifest": str(state.settings.manifest), "via": f"console, {user.id}",
-    })  # fmt: skip
-    return RedirectResponse(f"/console?job={_start(state, user)}", status_code=303)
+    started = service.set_status(c, user, source_id, status, door="console")
+    return RedirectResponse(f"/console?job={started.id}", status_code=303)
+
+
+def _progress(job: JobOut) -> dict[str, Any]:
+    """The job's counters, and its events as Japanese sentences (never the events' raw fields)."""
+    p = job.progress
+    lines = [event_line(e.model_dump(mode="json")) for e in p.events]
+    return {"state": job.state, "totals": p.totals, "done": p.done, "lines": lines}
 
 
 @router.get("/jobs/{job_id}/events")
-async def job_events(job_id: str, request: Request, state: State, user: ApiUser) -> EventSourceResponse:
-    """`progress` events (counters and notes) while the job runs, then one `done` with its outcome."""
-    job = state.jobs.get(job_id)
-    if job is None:
-        raise HTTPException(404, f"no ingestion job {job_id!r}")
+async def job_events(job_id: str, request: Request, c: ContainerDep, user: ApiUser) -> EventSourceResponse:
+    """`progress` events (counters and what happened, in Japanese) while the job runs, then one `done`."""
+    now = service.job_watch(c, user, job_id)  # 404 for an unknown job
 
     async def events() -> AsyncIterator[dict[str, str]]:
         last: dict[str, Any] | None = None
         while True:
-            snap = {"state": job.state, **job.progress.snapshot()}
+            job = now()
+            snap = _progress(job)
             if snap != last:
                 yield {"event": "progress", "data": json.dumps(snap, ensure_ascii=False)}
                 last = snap
             if job.state != "running":
                 done = {"state": job.state, "result": job.result, "error": job.error}
-                yield {"event": "done", "data": json.dumps(done, ensure_ascii=False, default=str)}
+                yield {"event": "done", "data": json.dumps(done, ensure_ascii=False)}
                 return
             if await request.is_disconnected():
                 return

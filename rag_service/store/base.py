@@ -1,6 +1,6 @@
 """The `VectorStore` protocol and the value types both backends share.
 
-One collection holds every retrieval leg: a dense named vector `dense` (cosine) and two sparse named
+One collection holds all three retrieval legs: a dense named vector `dense` (cosine) and two sparse named
 vectors with the IDF modifier, `bm25` (fugashi tokens) and `bigram` (character bigrams); the engine
 computes IDF, documents carry BM25 term-frequency weights, queries 1.0 per unique term. Sparse term ids
 are 32-bit unsigned ints. A search fetches all its legs in one batched engine call (ids and scores only),
@@ -97,8 +97,9 @@ class SearchFilter:
         return [(key, list(values)) for key, values in pairs if values is not None]
 
 
-class VectorStore(Protocol):
-    """Both retrieval legs of the index in one collection, plus the index meta and the catalog."""
+class SearchIndex(Protocol):
+    """What the service reads: the index meta, every leg in one batched call, points by id, the catalog and the
+    stored outlines. Retrieval (`rag_service.retrieve`), the outline readers and the service layer take this."""
 
     meta: IndexMeta | None
 
@@ -109,6 +110,35 @@ class VectorStore(Protocol):
     def read_meta(self) -> IndexMeta | None:
         """The stored meta without opening the index for writing; None when there is no index."""
         ...
+
+    def search_legs(self, legs: Sequence[LegQuery], flt: SearchFilter | None, limit: int) -> list[list[ScoredPoint]]:
+        """Every leg in one batched engine call, ids and scores only (payload {}): one list per leg, in order."""
+        ...
+
+    def retrieve(self, ids: Sequence[str]) -> list[ScoredPoint]:
+        """The points with these ids and their payloads (score 0.0), in the order asked; missing ids are skipped."""
+        ...
+
+    def read_catalog(self) -> dict[str, Any] | None:
+        """The catalog document, or None. The same object for as long as the catalog is unchanged and a new one
+        once it has changed (callers cache what they derive from it by identity: `rag_service.index`); never
+        mutate it."""
+        ...
+
+    def read_outline(self, edition_key: str) -> dict[str, Any] | None:
+        """The outline written for an edition key, or None (an edition ingested before outlines were kept)."""
+        ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class VectorStore(SearchIndex, Protocol):
+    """What ingestion writes besides: points, payload updates, deletions, the catalog switch, outlines, the index
+    build. Both backends (`EdgeStore`, `RemoteStore`) are one; their engine-side searches (`search_sparse`,
+    `search_dense`, `search_hybrid`) and counts (`count`, `edition_counts`) are not part of it: the contract
+    tests, the benchmarks and the fault-injection runs use them on a backend."""
 
     def upsert(self, points: Sequence[StoredPoint]) -> None: ...
 
@@ -122,57 +152,11 @@ class VectorStore(Protocol):
         """Delete every point whose edition is not kept; return how many were deleted."""
         ...
 
-    def count(self, flt: SearchFilter | None = None) -> int: ...
-
-    def edition_counts(self) -> dict[str, int]: ...
-
-    def search_sparse(
-        self, vec: SparseVector, flt: SearchFilter | None, limit: int, with_payload: bool = True
-    ) -> list[ScoredPoint]:
-        """`with_payload=False`: ids and scores only (the payload comes back as {}), much cheaper."""
-        ...
-
-    def search_dense(
-        self, vec: Sequence[float], flt: SearchFilter | None, limit: int, with_payload: bool = True
-    ) -> list[ScoredPoint]: ...
-
-    def search_legs(self, legs: Sequence[LegQuery], flt: SearchFilter | None, limit: int) -> list[list[ScoredPoint]]:
-        """Every leg in one batched engine call, ids and scores only (payload {}): one list per leg, in order."""
-        ...
-
-    def retrieve(self, ids: Sequence[str]) -> list[ScoredPoint]:
-        """The points with these ids and their payloads (score 0.0), in the order asked; missing ids are skipped."""
-        ...
-
-    def search_hybrid(
-        self,
-        dense: Sequence[float],
-        sparse: SparseVector,
-        flt: SearchFilter | None,
-        limit: int,
-        prefetch_limit: int,
-        fusion: Fusion,
-        rrf_k: int,
-    ) -> list[ScoredPoint]:
-        """One Query API call: prefetch dense and sparse (each filtered), then fuse in the engine. The service
-        fuses in its own code (`search_legs` + `rag_service.fusion`); this stays as the engine's reference."""
-        ...
-
-    def read_catalog(self) -> dict[str, Any] | None:
-        """The catalog document, or None. The same object for as long as the catalog is unchanged and a new one
-        once it has changed (callers cache what they derive from it by identity: `rag_service.index`); never
-        mutate it."""
-        ...
-
     def write_catalog(self, doc: dict[str, Any]) -> None: ...
 
     def write_outline(self, edition_key: str, doc: dict[str, Any]) -> None:
         """Keep what ingestion read from an edition's source (its outline), keyed by the edition key: written before
         the catalog switch that activates the edition, deleted with its points (`delete_editions`, `delete_except`)."""
-        ...
-
-    def read_outline(self, edition_key: str) -> dict[str, Any] | None:
-        """The outline written for an edition key, or None (an edition ingested before outlines were kept)."""
         ...
 
     def optimize(self) -> None:
@@ -182,10 +166,6 @@ class VectorStore(Protocol):
     def drop(self) -> None:
         """Delete the index (points and meta; the catalog stays) and close; for `rag ingest --rebuild`."""
         ...
-
-    def flush(self) -> None: ...
-
-    def close(self) -> None: ...
 
 
 def check_meta(stored: IndexMeta, wanted: IndexMeta, where: str) -> None:

@@ -23,8 +23,8 @@ import pytest
 
 from ingestion.progress import NullProgress
 from ingestion.run import run_ingest
-from rag_service.api.app import create_app
-from rag_service.api.request_log import JsonFormatter
+from rag_service.logs import JsonFormatter
+from rag_service.server import create_app
 from rag_service.settings import Settings
 from rag_service.store import EdgeStore
 from tests.conftest import demo_entries, write_manifest

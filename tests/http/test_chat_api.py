@@ -11,8 +11,8 @@ import openai
 import pytest
 import yaml
 
-from rag_service.api import create_app
 from rag_service.api.chat_routes import MarkerFilter
+from rag_service.server import create_app
 from rag_service.settings import Settings
 from tests.local_server import serve_in_thread
 from tests.rule_llm import RuleLLM

@@ -16,10 +16,10 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from rag_service.api import create_app
-from rag_service.api.schemas import AnswerResponse, SearchResponse
 from rag_service.client import AnswerDelta, ApiError, ApiUnavailable, AsyncRagClient, RagClient
+from rag_service.server import create_app
 from rag_service.settings import Settings
+from rag_service.wire import AnswerResponse, SearchResponse
 from tests.local_server import free_port, serve_in_thread
 from tests.rule_llm import RuleLLM
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag_service.api import create_app
+from rag_service.server import create_app
 from rag_service.settings import Settings
 
 HTML = {"accept": "text/html,application/xhtml+xml"}
@@ -33,15 +33,15 @@ def test_without_keys_the_console_needs_no_sign_in(client: TestClient) -> None:
 
 
 def test_a_post_from_another_site_is_refused_and_starts_nothing(client: TestClient) -> None:
-    jobs = dict(client.app.state.svc.jobs)  # type: ignore[attr-defined]
+    jobs = dict(client.app.state.container.jobs.jobs)  # type: ignore[attr-defined]
     for origin in ("http://evil.example", "null", "http://127.0.0.1.evil.example"):
         r = client.post("/console/ingest", headers={"origin": origin}, follow_redirects=False)
         assert r.status_code == 403 and "posted from the console itself" in r.json()["detail"]
     r = client.post("/console/editions/law-19dc84fdb0/status", data={"status": "retired"},
                     headers={"referer": "http://evil.example/page"}, follow_redirects=False)  # fmt: skip
     assert r.status_code == 403
-    assert client.app.state.svc.jobs == jobs  # type: ignore[attr-defined]
-    assert "status: retired" not in client.app.state.svc.settings.manifest.read_text(encoding="utf-8")  # type: ignore[attr-defined]
+    assert client.app.state.container.jobs.jobs == jobs  # type: ignore[attr-defined]
+    assert "status: retired" not in client.app.state.container.settings.manifest.read_text(encoding="utf-8")  # type: ignore[attr-defined]
     own = client.post("/console/ingest", headers={"origin": "http://testserver"}, follow_redirects=False)
     assert own.status_code == 303 and own.headers["location"].startswith("/console?job=")
 

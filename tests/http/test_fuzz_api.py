@@ -17,7 +17,7 @@ schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is in th
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
-from rag_service.api import create_app  # noqa: E402
+from rag_service.server import create_app  # noqa: E402
 from rag_service.settings import Settings  # noqa: E402
 from tests.http.test_answer_api import ScriptedLLM  # noqa: E402
 from tests.local_server import serve_in_thread  # noqa: E402

@@ -20,8 +20,8 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, ImageContent, TextContent
 
-from rag_service.api import create_app
 from rag_service.client import RagClient
+from rag_service.server import create_app
 from rag_service.settings import Settings
 from tests.local_server import serve_in_thread
 from tests.rule_llm import RuleLLM
@@ -88,7 +88,13 @@ def check_search_and_citation(got: dict[str, Any]) -> None:
 
 def test_http_lists_the_tools_and_returns_cited_hits(served: str) -> None:
     got = over_http(served, KEY, search_then_cite)
-    assert got["tools"] == {"search_guidelines", "get_citation", "guideline_outline", "answer_with_citations"}
+    assert got["tools"] == {
+        "search_guidelines",
+        "get_citation",
+        "guideline_outline",
+        "list_recommendations",
+        "answer_with_citations",
+    }
     check_search_and_citation(got)
 
 
@@ -101,7 +107,7 @@ def test_http_answer_tool_cites_and_needs_the_answer_scope(served: str) -> None:
     assert not answered.is_error and not doc["abstained"] and "二十四時間" in doc["answer"]
     assert doc["citations"][0]["citation"]["source_id"] == "law-19dc84fdb0"
     refused = over_http(served, SEARCH_ONLY, ask)
-    assert refused.is_error and "may not use answer tools" in texts(refused)[0]
+    assert refused.is_error and "may not use `answer`" in texts(refused)[0]
 
     async def search(client: Client) -> CallToolResult:
         return await client.call_tool("search_guidelines", {"query": QUERY, "mode": "bm25"})
@@ -138,7 +144,7 @@ def test_stdio_rag_mcp_opens_the_index_itself(law_index: tuple[Path, Path], tmp_
             return await search_then_cite(client)
 
     got = asyncio.run(go())
-    assert got["tools"] == {"search_guidelines", "get_citation", "guideline_outline"}  # no LLM: no answer tool
+    assert got["tools"] == {"search_guidelines", "get_citation", "guideline_outline", "list_recommendations"}  # no LLM
     check_search_and_citation(got)
 
 

@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 
 from eval.injection_eval import load_items, run_item, source_hit
 from rag_service.answer import ANSWER_SYSTEM_PROMPT, HOLD_BACK, gated
-from rag_service.api import create_app
 from rag_service.exam import EXAM_SYSTEM_PROMPT
 from rag_service.llm import OpenAICompatClient
 from rag_service.prompting import SCOPE_REPLY, leaks_system_prompt
+from rag_service.server import create_app
 from rag_service.settings import Settings
 from tests.local_server import ServedAPI
 

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from rag_service.api import create_app
-from rag_service.api.request_log import JsonFormatter, key_id
+from rag_service.logs import JsonFormatter
+from rag_service.server import create_app
+from rag_service.service.access import key_id
 from rag_service.settings import Settings
 from tests.http.test_answer_api import ScriptedLLM
 from tests.local_server import serve_in_thread

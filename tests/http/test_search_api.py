@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from ingestion.progress import NullProgress
 from ingestion.run import run_ingest
-from rag_service.api import create_app
 from rag_service.dense import load_embedder
+from rag_service.server import create_app
 from rag_service.settings import Settings
 from rag_service.store import EdgeStore
 from tests.conftest import demo_entries, write_manifest

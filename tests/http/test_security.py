@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from rag_service.api import create_app
-from rag_service.api.security import is_loopback
+from rag_service.server import create_app
+from rag_service.service.access import is_loopback
 from rag_service.settings import Settings
 
 KEY = "k-9f2c1d"

@@ -130,7 +130,7 @@ def test_no_llm_is_a_clear_error(questions: Path, index: Path, tmp_path: Path) -
 
 def test_against_a_running_service(questions: Path, index: Path, tmp_path: Path) -> None:
     """`--base-url`: the same harness through a served /v1/exam (its own index, its own LLM, an API key)."""
-    from rag_service.api import create_app
+    from rag_service.server import create_app
 
     answers = {q.question.strip(): q.accepted[0] for q in load_questions([questions])}
     with RuleLLM(answers) as llm:

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from eval.datasets import load_custom
 from eval.pii_eval import DATA
-from rag_service.api import create_app
 from rag_service.cli import app
 from rag_service.feedback import feedback_qrels
+from rag_service.server import create_app
 from rag_service.settings import Settings
 
 runner = CliRunner()

@@ -61,7 +61,7 @@ def test_the_corpus_page_hashes_a_source_again_only_when_it_changed(
 ) -> None:
     import os
 
-    from rag_service.console import corpus
+    from rag_service.service import corpus
 
     reads: list[Path] = []
     real = corpus.file_sha256
