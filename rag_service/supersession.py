@@ -16,7 +16,7 @@ from rag_service.catalog import Catalog, CatalogEntry
 from rag_service.edition_diff import StatementChange, diff_recommendations, outline_recommendations
 from rag_service.errors import SourceError
 from rag_service.outline import edition_outline
-from rag_service.store import VectorStore
+from rag_service.store import SearchIndex
 from rag_service.types import Chunk, EditionStatus, Recommendation
 
 
@@ -46,7 +46,7 @@ def _same(a: Recommendation, b: Recommendation) -> bool:
 class Supersession:
     """Pairs a superseded citation's statements with the current edition's, from the stored outlines (cached)."""
 
-    def __init__(self, store: VectorStore) -> None:
+    def __init__(self, store: SearchIndex) -> None:
         self._store = store
         self._lock = threading.Lock()
         self._diffs: dict[tuple[str, str], list[StatementChange]] = {}

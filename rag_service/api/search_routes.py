@@ -12,6 +12,7 @@ from rag_service.api.deps import CallerDep, ContainerDep, MetricsDep, NoteDep
 from rag_service.wire import (
     Direction,
     DocumentsResponse,
+    EditionChangesResponse,
     EditionStatus,
     HitOut,
     RecommendationsQuery,
@@ -44,6 +45,20 @@ def document_outline(source_id: str, c: ContainerDep, who: CallerDep) -> dict[st
     pages, pages OCR'd and left out, text-quality scores (the same as `rag corpus show ID --json`). Read from the
     index: the source PDF is not opened."""
     return service.outline(c, who, source_id)
+
+
+@router.get("/documents/{source_id}/changes", response_model=EditionChangesResponse, tags=["corpus"])
+def document_changes(
+    source_id: str,
+    c: ContainerDep,
+    who: CallerDep,
+    since: Annotated[
+        str | None, Query(max_length=200, description="The older edition (default: the one this edition supersedes).")
+    ] = None,
+) -> EditionChangesResponse:
+    """What changed since an older edition, statement by statement: added, removed, regraded (grade or direction),
+    reworded (with the text difference), moved to another CQ; pages on both sides. Read from the stored outlines."""
+    return service.changes(c, who, source_id, since)
 
 
 @router.get("/recommendations", response_model=RecommendationsResponse, tags=["corpus"])

@@ -144,6 +144,24 @@ def corpus_status(
     out.print(table)
 
 
+@corpus_app.command("diff")
+def corpus_diff(
+    old: Annotated[str, typer.Argument(help="The older edition's id.")],
+    new: Annotated[str, typer.Argument(help="The newer edition's id.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON (as GET /v1/documents/NEW/changes?since=OLD).")
+    ] = False,
+) -> None:
+    """What changed between two editions of a guideline, statement by statement: added, removed, regraded,
+    reworded (with the text difference), moved to another CQ; pages on both sides. Read from the index."""
+    from rag_service import service
+    from rag_service.cli.diff_text import changes_text
+
+    with handled(), service.opened(Settings(), models=False) as c:
+        found = service.changes(c, service.LOCAL, new, old)
+    print(found.model_dump_json(indent=1) if as_json else changes_text(found))
+
+
 @corpus_app.command("show")
 def corpus_show(
     source_id: Annotated[str, typer.Argument(help="The edition's id (as in the manifest).")],

@@ -24,6 +24,7 @@ from rag_service.wire import (
     AnswerResponse,
     Direction,
     DocumentsResponse,
+    EditionChangesResponse,
     EditionStatus,
     ExamResponse,
     FeedbackResponse,
@@ -138,6 +139,10 @@ class AsyncRagClient:
 
     async def outline(self, source_id: str) -> dict[str, Any]:
         return await self._send(Calls.outline(source_id))
+
+    async def changes(self, source_id: str, since: str | None = None) -> EditionChangesResponse:
+        """What changed since an older edition (default: the one it supersedes), statement by statement."""
+        return await self._send(Calls.changes(source_id, since))
 
     async def chunk(self, chunk_id: str) -> HitOut:
         """One chunk (a hit's `chunk_id`) with its citation."""

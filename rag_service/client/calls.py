@@ -28,6 +28,7 @@ from rag_service.wire import (
     AnswerResponse,
     Direction,
     DocumentsResponse,
+    EditionChangesResponse,
     EditionStatus,
     ExamRequest,
     ExamResponse,
@@ -229,6 +230,13 @@ class Calls:
     @staticmethod
     def outline(source_id: str) -> Call[dict[str, Any]]:
         return Call("GET", f"/v1/documents/{quote(source_id, safe='')}/outline", _as_dict)
+
+    @staticmethod
+    def changes(source_id: str, since: str | None = None) -> Call[EditionChangesResponse]:
+        """What changed since an older edition (default: the one it supersedes), statement by statement."""
+        params = {"since": since} if since else {}
+        path = f"/v1/documents/{quote(source_id, safe='')}/changes"
+        return Call("GET", path, _model(EditionChangesResponse), params=params)
 
     @staticmethod
     def chunk(chunk_id: str) -> Call[HitOut]:

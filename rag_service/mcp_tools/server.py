@@ -26,6 +26,7 @@ from rag_service.wire import (
     AnswerRequest,
     AnswerResponse,
     Direction,
+    EditionChangesResponse,
     EditionStatus,
     Mode,
     RecommendationsQuery,
@@ -148,6 +149,20 @@ def _corpus_tools(server: MCPServer, get: GetContainer, identify: Identify) -> N
                                      status=status or [EditionStatus.CURRENT])  # fmt: skip
         with tool_errors():
             return service.recommendations(get(), identify(ctx), query)
+
+    @server.tool()
+    def edition_changes(
+        ctx: Context,
+        source_id: Annotated[str, Field(description="The newer edition's source_id.")],
+        since: Annotated[
+            str | None, Field(description="The older edition's source_id (default: the one it supersedes).")
+        ] = None,
+    ) -> EditionChangesResponse:
+        """What changed between two editions of a guideline, statement by statement: added, removed, regraded
+        (e.g. 2C → 1B, for → against), reworded (with the text difference), moved to another CQ; pages on both
+        sides. Use it to answer "what is new in this edition"."""
+        with tool_errors():
+            return service.changes(get(), identify(ctx), source_id, since)
 
 
 def _answer_tool(server: MCPServer, get: GetContainer, identify: Identify) -> None:

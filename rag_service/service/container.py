@@ -20,6 +20,7 @@ from rag_service.service.access import Access
 from rag_service.service.jobs import IngestJobs
 from rag_service.settings import Settings
 from rag_service.store import Backend, open_store
+from rag_service.supersession import Supersession
 
 log = logging.getLogger(__name__)
 NO_INDEX = "the index is empty: run `rag ingest` first"
@@ -37,6 +38,10 @@ class Container:
     llm: LLMClient | None = None
     embedded_llm: EmbeddedLLM | None = None
     _open_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    supersession: Supersession = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.supersession = Supersession(self.store)
 
     def index_ready(self) -> bool:
         """Open the index if it has appeared since start-up; False when there is none yet. A store outage raises

@@ -9,9 +9,11 @@ from typing import Any
 from rag_service import wire
 from rag_service.catalog import CatalogEntry
 from rag_service.citations import Citation
+from rag_service.edition_diff import StatementChange
 from rag_service.exam import exam_query_text
 from rag_service.query import Filters, SearchQuery
 from rag_service.settings import RetrievalSettings, Settings
+from rag_service.supersession import NowRecommended
 from rag_service.types import Direction, Edition, EditionStatus, Hit, Recommendation
 
 
@@ -58,7 +60,31 @@ def recommendation_out(rec: Recommendation) -> wire.RecommendationOut:
     )  # fmt: skip
 
 
-def hit_out(hit: Hit) -> wire.HitOut:
+def now_out(now: NowRecommended | None) -> wire.NowRecommendedOut | None:
+    """What the edition in force recommends for a superseded citation's statements."""
+    if now is None:
+        return None
+    statements = [
+        wire.StatementNowOut(
+            cited_number=s.old.number if s.old else None,
+            kind="removed" if s.new is None else "changed" if s.changes else "unchanged",
+            changes=list(s.changes),
+            now=recommendation_out(s.new) if s.new else None,
+        )
+        for s in now.statements
+    ]
+    return wire.NowRecommendedOut(**edition_fields(now.current.edition), statements=statements)
+
+
+def statement_change_out(s: StatementChange) -> wire.StatementChangeOut:
+    return wire.StatementChangeOut(
+        kind=s.kind, changes=list(s.changes), similarity=round(s.similarity, 3),
+        old=recommendation_out(s.old) if s.old else None, new=recommendation_out(s.new) if s.new else None,
+        text_diff=[wire.TextRunOut(op=t.op, text=t.text) for t in s.text_diff],
+    )  # fmt: skip
+
+
+def hit_out(hit: Hit, now: NowRecommended | None = None) -> wire.HitOut:
     c = hit.chunk
     recs = [recommendation_out(r) for r in c.recommendations]
     legs = {"bm25": hit.bm25, "bigram": hit.bigram, "dense": hit.dense, "fused": hit.fused, "rerank": hit.rerank}
@@ -71,6 +97,7 @@ def hit_out(hit: Hit) -> wire.HitOut:
         ocr=c.ocr,
         recommendation=recs[0] if recs else None,
         recommendations=recs,
+        now=now_out(now),
     )
     scores = {k: wire.LegScoreOut(score=v.score, rank=v.rank) for k, v in legs.items() if v is not None}
     return wire.HitOut(chunk_id=c.chunk_id, text=c.text, citation=citation, scores=scores)

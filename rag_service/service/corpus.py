@@ -11,11 +11,13 @@ from typing import Any
 from ingestion.manifest import file_sha256
 from rag_service import wire
 from rag_service.catalog import Catalog, CatalogEntry
-from rag_service.errors import NotFound, RagError
+from rag_service.edition_diff import diff_recommendations, outline_recommendations
+from rag_service.edition_diff import summary as diff_summary
+from rag_service.errors import BadRequest, NotFound, RagError
 from rag_service.outline import edition_outline
 from rag_service.service.access import Caller
 from rag_service.service.container import Container
-from rag_service.service.convert import edition_fields, edition_out, recommendation_out
+from rag_service.service.convert import edition_fields, edition_out, recommendation_out, statement_change_out
 from rag_service.types import Direction, Recommendation
 
 
@@ -84,6 +86,31 @@ def recommendations(c: Container, who: Caller, query: wire.RecommendationsQuery)
                 items.append(wire.ListedRecommendation(**edition_fields(entry.edition), **out,
                                                        section_path=list(doc.get("path", []))))  # fmt: skip
     return wire.RecommendationsResponse(recommendations=items, editions_without_outline=missing)
+
+
+def changes(c: Container, who: Caller, source_id: str, since: str | None = None) -> wire.EditionChangesResponse:
+    """What changed between an edition and an older one (`since`; default: the edition it `supersedes`), statement
+    by statement: added, removed, regraded, reworded (with the text difference), moved; pages on both sides. Read
+    from the two editions' stored outlines."""
+    c.access.authorize(who, "search")
+    new = _entry(c, source_id)
+    older = since or new.edition.supersedes
+    if older is None:
+        raise BadRequest(
+            f"{source_id} supersedes no edition in the manifest: name the edition to compare with (`since`)"
+        )
+    old = _entry(c, older)
+    if old.source_id == new.source_id:
+        raise BadRequest("an edition compared with itself has no changes: name an older edition (`since`)")
+    found = diff_recommendations(
+        outline_recommendations(edition_outline(c.store, old)), outline_recommendations(edition_outline(c.store, new))
+    )
+    return wire.EditionChangesResponse(
+        edition=wire.EditionFields(**edition_fields(new.edition)),
+        since=wire.EditionFields(**edition_fields(old.edition)),
+        summary=wire.ChangeCounts(**diff_summary(found)),
+        statements=[statement_change_out(s) for s in found],
+    )
 
 
 _HASHES: dict[tuple[str, int, int], str] = {}  # (path, size, mtime) → sha256, for the page view only

@@ -14,6 +14,7 @@ from rag_service.pii import mask_text
 from rag_service.service.access import Caller
 from rag_service.service.container import Container
 from rag_service.service.convert import hit_out, search_query
+from rag_service.supersession import NowRecommended
 from rag_service.types import Chunk, Hit
 
 Note = Callable[[str], None] | None  # a front door's request log: gets the query, masked, when it may keep one
@@ -32,8 +33,13 @@ def search(c: Container, who: Caller, req: wire.SearchRequest, note: Note = None
     noted(c, q.text, note)
     c.require_index()
     result = c.retriever.search(q)
-    hits = [hit_out(h) for h in result.hits]
+    hits = [hit_out(h, now(c, h.chunk)) for h in result.hits]
     return wire.SearchResponse(hits=hits, timings_ms=result.timings_ms, query_kind=result.query_kind)
+
+
+def now(c: Container, found: Chunk) -> NowRecommended | None:
+    """For a chunk of a superseded edition: what the edition in force recommends for its statements."""
+    return c.supersession.now(c.retriever.catalog(), found)
 
 
 def active_chunk(c: Container, chunk_id: str) -> Chunk:
@@ -46,7 +52,8 @@ def active_chunk(c: Container, chunk_id: str) -> Chunk:
 def chunk(c: Container, who: Caller, chunk_id: str) -> wire.HitOut:
     """One chunk with its citation (a search hit's `chunk_id`), without scores."""
     c.access.authorize(who, "search")
-    return hit_out(Hit(chunk=active_chunk(c, chunk_id)))
+    found = active_chunk(c, chunk_id)
+    return hit_out(Hit(chunk=found), now(c, found))
 
 
 def _render(c: Container, found: Chunk, page: int | None, dpi: int) -> PageImage:

@@ -25,11 +25,15 @@ from rag_service.wire.answer import (
     ExamResponse,
 )
 from rag_service.wire.corpus import (
+    ChangeCounts,
     DocumentsResponse,
+    EditionChangesResponse,
     EditionOut,
     ListedRecommendation,
     RecommendationsQuery,
     RecommendationsResponse,
+    StatementChangeOut,
+    TextRunOut,
 )
 from rag_service.wire.safety import FeedbackRequest, FeedbackResponse, PiiMaskRequest, PiiMaskResponse, PiiSpanOut
 from rag_service.wire.search import (
@@ -37,10 +41,12 @@ from rag_service.wire.search import (
     EditionFields,
     HitOut,
     LegScoreOut,
+    NowRecommendedOut,
     RecommendationOut,
     SearchFilters,
     SearchRequest,
     SearchResponse,
+    StatementNowOut,
 )
 from rag_service.wire.vocab import Direction, EditionStatus, Mode, QueryKind, Scope
 
@@ -48,11 +54,13 @@ __all__ = [
     "AnswerDelta",
     "AnswerRequest",
     "AnswerResponse",
+    "ChangeCounts",
     "ChunksWritten",
     "CitationOut",
     "CitationRef",
     "Direction",
     "DocumentsResponse",
+    "EditionChangesResponse",
     "EditionFailed",
     "EditionFields",
     "EditionFinished",
@@ -71,6 +79,7 @@ __all__ = [
     "LegScoreOut",
     "ListedRecommendation",
     "Mode",
+    "NowRecommendedOut",
     "PageLeftOut",
     "PagesRead",
     "PiiMaskRequest",
@@ -86,4 +95,7 @@ __all__ = [
     "SearchRequest",
     "SearchResponse",
     "SnapshotRequest",
+    "StatementChangeOut",
+    "StatementNowOut",
+    "TextRunOut",
 ]

@@ -82,6 +82,23 @@ class EditionFields(BaseModel):
     license: str | None = None
 
 
+class StatementNowOut(BaseModel):
+    """A cited statement of a superseded edition, and what the edition in force now says for it."""
+
+    cited_number: int | None = Field(None, description="The cited statement's number in its CQ.")
+    kind: Literal["changed", "unchanged", "removed"] = Field(
+        description="`removed`: the current edition no longer has this statement."
+    )
+    changes: list[Literal["regraded", "reworded", "moved"]] = Field(default_factory=list)
+    now: RecommendationOut | None = Field(None, description="The current edition's statement, its grade and pages.")
+
+
+class NowRecommendedOut(EditionFields):
+    """The edition in force that replaced the cited one (down the manifest's `supersedes` chain)."""
+
+    statements: list[StatementNowOut] = Field(default_factory=list)
+
+
 class CitationOut(EditionFields):
     page_start: int
     page_end: int
@@ -93,6 +110,11 @@ class CitationOut(EditionFields):
         description="The recommendations whose statement this chunk holds, each with its own grade and pages.",
     )
     ocr: bool = Field(False, description="The text was read by OCR from a page image: it may hold errors.")
+    now: NowRecommendedOut | None = Field(
+        None,
+        description="For a hit from a superseded edition that holds statements: what the edition in force now "
+        "recommends for each of them.",
+    )
 
 
 class HitOut(BaseModel):

@@ -93,6 +93,7 @@ def test_http_lists_the_tools_and_returns_cited_hits(served: str) -> None:
         "get_citation",
         "guideline_outline",
         "list_recommendations",
+        "edition_changes",
         "answer_with_citations",
     }
     check_search_and_citation(got)
@@ -144,7 +145,8 @@ def test_stdio_rag_mcp_opens_the_index_itself(law_index: tuple[Path, Path], tmp_
             return await search_then_cite(client)
 
     got = asyncio.run(go())
-    assert got["tools"] == {"search_guidelines", "get_citation", "guideline_outline", "list_recommendations"}  # no LLM
+    corpus = {"guideline_outline", "list_recommendations", "edition_changes"}
+    assert got["tools"] == {"search_guidelines", "get_citation", *corpus}  # no LLM: no answer tool
     check_search_and_citation(got)
 
 
