@@ -173,8 +173,8 @@ def test_birth_dates(text: str, dob: list[str]) -> None:
     assert [s for s, t in _found(text) if t == "DOB"] == dob
 
 
-def test_default_sets_include_the_second_tuning_set() -> None:
-    assert DEFAULT_SETS[:2] == ("fresh_dev2", "fresh_dev") and DEFAULT_SETS[-1] == "fresh"
+def test_default_sets_include_the_tuning_sets_newest_first() -> None:
+    assert DEFAULT_SETS[:3] == ("fresh_dev3", "fresh_dev2", "fresh_dev") and DEFAULT_SETS[-1] == "fresh"
 
 
 def test_fresh_dev2_floors() -> None:
