@@ -35,7 +35,8 @@ def find_pii(text: str) -> list[PiiSpan]:
     names = [n for n in names if not any(s.start <= n.start and n.end <= s.end for s in structured)]
     ids = ids_beside(folded, names, structured)
     dates = dates_of_birth(folded, names, [*structured, *ids])
-    ids += ids_beside(folded, dates, [*structured, *ids, *dates])  # 石原 咲 H12/4/4 T-00772
+    if dates:  # 石原 咲 H12/4/4 T-00772
+        ids += ids_beside(folded, dates, [*structured, *ids, *dates])
     found = resolve([*structured, *ids, *names, *dates])
     return resolve([*found, *near_copies(folded, found)])
 

@@ -17,8 +17,8 @@ from rag_service.pii_base import PiiSpan
 _KN = r"[〇一二三四五六七八九十]{1,4}"  # 漢数字
 _ERA = r"(?:明治|大正|昭和|平成|令和)"
 _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
-_DATE = (
-    r"(?:(?:" + _ERA + r"|[MTSHR]) ?(?:\d{1,2}|元)年の? ?\d{1,2}月 ?\d{1,2}日"
+_DATE = (  # the lookahead first: most positions fail at once
+    r"(?=[\d明大昭平令MTSHR一二JFMASOND])(?:(?:" + _ERA + r"|[MTSHR]) ?(?:\d{1,2}|元)年の? ?\d{1,2}月 ?\d{1,2}日"
     r"|" + _ERA + r" ?(?:" + _KN + r"|元)年の? ?" + _KN + r"月 ?" + _KN + r"日"
     r"|[一二][〇一二三四五六七八九]{3}年 ?" + _KN + r"月 ?" + _KN + r"日"  # 一九五二年四月十日
     r"|(?<![A-Za-z])[MTSHR]\.? ?(?:\d{1,2}|元)[./-]\d{1,2}[./-]\d{1,2}"
@@ -28,13 +28,22 @@ _DATE = (
     r"|(?<!\d)\d{1,2} " + _MONTHS + r",? (?:19|20)\d{2}(?!\d)|" + _MONTHS + r" \d{1,2}, (?:19|20)\d{2}(?!\d))"
 )
 _DATE_RE = re.compile(_DATE)
-_YEAR = r"(?:(?:" + _ERA + r"|[MTSHR]) ?(?:\d{1,2}|元)|" + _ERA + r" ?" + _KN + r"|(?<!\d)(?:19|20)\d{2})年"
+_YEAR = (
+    r"(?=[\d明大昭平令MTSHR])(?:(?:"
+    + _ERA
+    + r"|[MTSHR]) ?(?:\d{1,2}|元)|"
+    + _ERA
+    + r" ?"
+    + _KN
+    + r"|(?<!\d)(?:19|20)\d{2})年"
+)
 _YEAR_MONTH = re.compile(_YEAR + r" ?\d{1,2}月(?! ?\d)")  # 2022年3月 (生)
 _YEAR_ONLY = re.compile(_YEAR + r"(?! ?(?:\d|" + _KN + r")+月|[度代間内末始頃前後])")  # 昭和22年 (生)
 _ERA_YEAR = re.compile(_ERA + r" ?(?:\d{1,2}|元|" + _KN + r")年")
-_MONTH_DAY = re.compile(r"(?<![\d年/.-])\d{1,2}月 ?\d{1,2}日")  # 誕生日は 3月3日
+_MONTH_DAY = re.compile(r"(?=\d)(?<![\d年/.-])\d{1,2}月 ?\d{1,2}日")  # 誕生日は 3月3日
 _BEFORE = re.compile(
-    r"(?:生年月日|誕生日|DOB|[Dd]ate of [Bb]irth|[Bb]orn|生まれ|(?<![一-龥])生[:：])(?:[^\n]{0,6}|[^\n\d]{0,12})$"
+    r"(?:生年月日|誕生日|DOB|[Dd]ate of [Bb]irth|[Bb]orn|生まれ|(?<![一-龥])生[:：])"
+    r"(?:[^\n]{0,6}|[^\n\d。]{0,12}|[^\n\d。]{0,10}。「)$"  # 生年月日をお伺いします。「昭和…
 )
 _AGE_BEFORE = re.compile(r"\d{1,3}歳[ ）)、,]*$")
 _AFTER = re.compile(r"^ ?(?:生|（\d{1,3}歳|\(\d{1,3}歳| 生)")
@@ -83,7 +92,7 @@ def dates_of_birth(folded: str, names: Sequence[PiiSpan], others: Sequence[PiiSp
         (_YEAR_ONLY, _YEAR_AFTER),
         (_MONTH_DAY, None),
     ]
-    for pattern, cue_after in partial:
+    for pattern, cue_after in partial if "年" in folded or "月" in folded else ():
         for m in pattern.finditer(folded):
             labelled = _BEFORE.search(folded, max(0, m.start() - 20), m.start())
             era_placed = (  # 新井 トシ子 昭和十六年: an era's year right after the name

@@ -13,8 +13,8 @@ from rag_service.pii_base import PiiSpan
 
 # 受付番号 is masked whatever its value: the day's queue ticket (0153) is the patient's too, for that day
 _LABEL = (
-    r"(?:患者(?:ID|番号|コ-ド)|カルテ(?:番号|No\.?)?|診察券(?:番号)?(?: ?No\.?)?|病歴番号|入院番号|外来番号|受診者番号"
-    r"|受付番号|利用者(?:番号|ID|コ-ド)|介護記録番号|薬歴(?:番号|ID)|(?:仮|本)登録(?:番号)?"
+    r"(?=[患カ診病入外受利介薬仮本リネ識IM])(?:患者(?:ID|番号|コ-ド)|カルテ(?:番号|No\.?)?|診察券(?:番号)?(?: ?No\.?)?"
+    r"|病歴番号|入院番号|外来番号|受診者番号|受付番号|利用者(?:番号|ID|コ-ド)|介護記録番号|薬歴(?:番号|ID)|(?:仮|本)登録(?:番号)?"
     r"|(?:リスト|ネ-ム|識別)バンド|(?<![A-Za-z])(?:ID|MRN))"
 )
 _SEP = r"[:： #=】\]]*"  # 【入院番号】H25-004518
@@ -28,10 +28,11 @@ PATTERNS = [
 # labels of numbers that are not a patient's: 検体番号, Lot, レセプト番号 (a number after a bare 番号 is still one)
 OTHER_NUMBER = re.compile(
     r"(?:検体|Lot|LOT|ロット|オ-ダ-|処方箋|領収書|伝票|請求|手術|インシデント|記録票|保険者|記号|レセプト|紹介状|文書|品番"
-    r"|製造|シリアル|医療券|接種券|JAN|YJ|コ-ド|会計|連絡票|ブロック|[一-龥ァ-ヶA-Za-z-]番号|No\.?|#)[^\n\d]{0,4}$"
+    r"|製造|シリアル|医療券|接種券|JAN|YJ|コ-ド|会計|連絡票|ブロック|内線|[一-龥ァ-ヶA-Za-z-]番号|No\.?|#)[^\n\d]{0,4}$"
 )
 _BARE = re.compile(
-    r"(?<![\d.,-])(?<!\d/)(?:\d{6,10}(?![\d.,/-])|\d{5}(?![\w.,/-])"  # 6 to 10 digits, or 5 with nothing joined
+    r"(?=[\dA-Z])(?<![\d.,-])(?<!\d/)"
+    r"(?:\d{6,10}(?![\d.,/-])|\d{5}(?![\w.,/-])"  # 6 to 10 digits, or 5 with nothing joined
     r"|\d{2,5}-\d{2,7}(?![\w.,/-])|[A-Z]{1,3}-?\d{4,10}(?![\w.,/-]))"  # 0066-4101; A00782, T-00772
 )
 _AFTER_ANCHOR = re.compile(r" ?(?:様|さん|さま|氏|殿|くん|ちゃん)? ?[（(/|:：、]? ?")
@@ -72,21 +73,36 @@ def ids_beside(folded: str, anchors: Sequence[PiiSpan], taken: Sequence[PiiSpan]
 _ECHO_TYPES = ("PATIENT_ID", "INSURANCE", "MYNUMBER", "DOB", "PHONE")
 
 
-def _shape(value: str) -> re.Pattern[str]:
-    """The value's shape as a pattern: digits for digits, letters for letters, the rest as written."""
-    body = "".join(r"\d" if c.isdigit() else "[A-Za-z]" if c.isascii() and c.isalpha() else re.escape(c) for c in value)
-    return re.compile(r"(?<![A-Za-z\d])" + body + r"(?![A-Za-z\d])")
+_TOKEN = re.compile(r"(?<![A-Za-z\d./:-])[A-Za-z\d](?:[A-Za-z\d./:-]*[A-Za-z\d])?")
+_DIGIT_OR_LETTER = str.maketrans(
+    "0123456789" + "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", "9" * 10 + "A" * 52
+)
+
+
+def _copy_of(token: str, found: dict[str, str]) -> str | None:
+    """The type of the value `token` is a near copy of: the same length and shape, the first half the same."""
+    for value, kind in found.items():
+        half = (len(value) + 1) // 2
+        same_start = len(token) == len(value) and token[:half] == value[:half] and token != value
+        if same_start and token.translate(_DIGIT_OR_LETTER) == value.translate(_DIGIT_OR_LETTER):
+            return kind
+    return None
 
 
 def near_copies(folded: str, spans: Sequence[PiiSpan]) -> list[PiiSpan]:
     """A value written again with a digit or two changed (a duplicate in a register, a typo on a label, 正/誤 on a form:
-    004521 … 004512, 1961/08/21 → 1961/08/12) is the same kind of value: the same shape, the first half the same."""
-    found = {folded[s.start : s.end]: s.type for s in spans if s.type in _ECHO_TYPES and s.end - s.start >= 5}
+    004521 … 004512, 1961/08/21 → 1961/08/12) is the same kind of value."""
+    found = {
+        folded[s.start : s.end]: s.type
+        for s in spans
+        if s.type in _ECHO_TYPES and s.end - s.start >= 5 and folded[s.start : s.end].isascii()
+    }
+    if not found:
+        return []
     taken = [(s.start, s.end) for s in spans]
     out = []
-    for value, kind in found.items():
-        half = (len(value) + 1) // 2
-        for m in _shape(value).finditer(folded):
-            if m.group(0)[:half] == value[:half] and not any(a < m.end() and m.start() < b for a, b in taken):
-                out.append(PiiSpan(m.start(), m.end(), kind))
+    for m in _TOKEN.finditer(folded):
+        kind = _copy_of(m.group(0), found)
+        if kind and not any(a < m.end() and m.start() < b for a, b in taken):
+            out.append(PiiSpan(m.start(), m.end(), kind))
     return out

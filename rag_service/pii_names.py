@@ -211,6 +211,8 @@ def _context_ok(text: str, pattern: re.Pattern[str], m: re.Match[str], parts: li
     surface = m.group(0)
     if len(parts) == 1 and (len(surface) <= 2 or (surface.isupper() and len(surface) <= 3)):
         return False  # Ns, PT, ER: abbreviations, not names
+    if text[end : end + 1] == "-" and text[end + 1 : end + 2].isdigit():
+        return False  # COVID-19, NYHA-3: a word numbered, not a person
     return honorific or weak or aged  # romaji: Hiroshi Kato 45M, John A. Miller, DOB …
 
 

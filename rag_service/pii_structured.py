@@ -13,7 +13,7 @@ from rag_service.pii_ids import PATTERNS as ID_PATTERNS
 from rag_service.pii_insurance import continued, insurance_spans
 
 # 12 digits with no label (grouped 4-4-4 or not at all) are a My Number unless a label says otherwise
-_BARE_MYNUMBER = re.compile(r"(?<![\dA-Za-z-])(\d{4}[ -]?\d{4}[ -]?\d{4})(?![\dA-Za-z-])")
+_BARE_MYNUMBER = re.compile(r"(?=\d)(?<![\dA-Za-z-])(\d{4}[ -]?\d{4}[ -]?\d{4})(?![\dA-Za-z-])")
 _MYNUMBER_CUE = r"(?:個人番号|マイナンバ-|マイナ(?:保険証|カ-ド)|[Mm]y ?[Nn]umber)"  # マイナ保険証 … カード券面の番号
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("EMAIL", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")),
@@ -27,7 +27,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "PHONE",
         re.compile(
-            r"(?<![\d-])((?:\+81[- ]?\(?0?\d{1,4}\)?|\(0\d{1,4}\)|0\d{1,4})[- ]?\(?\d{1,4}\)?[- ]?\d{3,4}"
+            r"(?=[\d+(])(?<![\d-])((?:\+81[- ]?\(?0?\d{1,4}\)?|\(0\d{1,4}\)|0\d{1,4})[- ]?\(?\d{1,4}\)?[- ]?\d{3,4}"
             r"(?: ?(?:内線|ext\.?) ?\d{1,5})?)(?![\d-]|/\d)"  # 06-6945-2210 内線215; not 0087-33 1990/1/30
         ),
     ),
