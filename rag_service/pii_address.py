@@ -24,8 +24,10 @@ _NUMBERS = (
 )  # fmt: skip
 _BARE = r"\d+(?:-\d+)*(?![\d年月日時分秒歳才人件回床階%A-Za-z.])"
 # a building and its room (コーポ大手203, 経堂コーポ2C), on the same line or on the next one, indented
-_BUILDING = (
-    r"(?:(?: ?|\n +)[一-龥ァ-ヶA-Za-z][一-龥ァ-ヶA-Za-z-]{0,14}(?:\d{1,2}F ?)?\d{1,4}(?:号室?|[A-Za-z](?![A-Za-z]))?)?"
+_BUILDING_NAME = r"[一-龥ァ-ヶA-Za-z][一-龥ァ-ヶA-Za-z・-]{0,14}"
+_BUILDING = (  # コーポ大手203, ハイツ桜木 402号室, 経堂コーポ2C, 1205号室 alone
+    r"(?:(?: ?|\n +)(?:" + _BUILDING_NAME + r"(?:\d{1,2}F ?)?\d{1,4}(?:号室?|[A-Za-z](?![A-Za-z]))?"
+    r"|" + _BUILDING_NAME + r" (?:\d{1,2}F ?)?\d{1,4}号室?|\d{1,4}号室))?"
 )
 _LABEL = r"(?:住所|自宅|宅|現場|訪問先|送付先|配送先|退院先|転居先|連絡先|〒 ?\d{3}-?\d{4})[:：\s（(]*"
 
