@@ -16,30 +16,26 @@ from rag_service.pii_base import PiiSpan
 
 _KN = r"[〇一二三四五六七八九十]{1,4}"  # 漢数字
 _ERA = r"(?:明治|大正|昭和|平成|令和)"
+_ERA_YEAR = r"(?:(?:" + _ERA + r"|[MTSHR]) ?(?:\d{1,2}|元)|" + _ERA + r" ?" + _KN + r")年"  # 昭和52年, 昭和五十二年
+_WEST_YEAR = r"(?:(?<!\d)(?:19|20)\d{2}|[一二][〇一二三四五六七八九]{3})年"  # 1977年, 一九七七年
+# a year, with the other calendar's year in brackets after it: 1977年（昭和52年）, 昭和52年（1977年）
+_YEAR = (
+    r"(?=[\d明大昭平令MTSHR一二])(?:" + _WEST_YEAR + r"(?: ?\(" + _ERA_YEAR + r"\))?"
+    r"|" + _ERA_YEAR + r"(?: ?\((?:19|20)\d{2}年?\))?)"
+)
 _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 _DATE = (  # the lookahead first: most positions fail at once
-    r"(?=[\d明大昭平令MTSHR一二JFMASOND])(?:(?:" + _ERA + r"|[MTSHR]) ?(?:\d{1,2}|元)年の? ?\d{1,2}月 ?\d{1,2}日"
-    r"|" + _ERA + r" ?(?:" + _KN + r"|元)年の? ?" + _KN + r"月 ?" + _KN + r"日"
-    r"|[一二][〇一二三四五六七八九]{3}年 ?" + _KN + r"月 ?" + _KN + r"日"  # 一九五二年四月十日
+    r"(?=[\d明大昭平令MTSHR一二JFMASOND])(?:" + _YEAR + r"の? ?(?:\d{1,2}|" + _KN + r")月 ?(?:\d{1,2}|" + _KN + r")日"
     r"|(?<![A-Za-z])[MTSHR]\.? ?(?:\d{1,2}|元)[./-]\d{1,2}[./-]\d{1,2}"
-    r"|(?<!\d)(?:19|20)\d{2}(?:年 ?(?:\((?:" + _ERA + r"|[MTSHR]) ?(?:\d{1,2}|元)年\) ?)?\d{1,2}月 ?\d{1,2}日"
-    r"|/\d{1,2}/\d{1,2}|-\d{1,2}-\d{1,2}|\.\d{1,2}\.\d{1,2}|(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d))"
+    r"|(?<!\d)(?:19|20)\d{2}(?:/\d{1,2}/\d{1,2}|-\d{1,2}-\d{1,2}|\.\d{1,2}\.\d{1,2}"
+    r"|(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d))"  # 19700302
     r"|(?<![\d/])\d{1,2}/\d{1,2}/(?:19|20)\d{2}(?!\d)"  # 03/14/1971
     r"|(?<!\d)\d{1,2} " + _MONTHS + r",? (?:19|20)\d{2}(?!\d)|" + _MONTHS + r" \d{1,2}, (?:19|20)\d{2}(?!\d))"
 )
 _DATE_RE = re.compile(_DATE)
-_YEAR = (
-    r"(?=[\d明大昭平令MTSHR])(?:(?:"
-    + _ERA
-    + r"|[MTSHR]) ?(?:\d{1,2}|元)|"
-    + _ERA
-    + r" ?"
-    + _KN
-    + r"|(?<!\d)(?:19|20)\d{2})年"
-)
-_YEAR_MONTH = re.compile(_YEAR + r" ?\d{1,2}月(?! ?\d)")  # 2022年3月 (生)
+_YEAR_MONTH = re.compile(_YEAR + r" ?(?:\d{1,2}|" + _KN + r")月(?! ?(?:\d|" + _KN + r"))")  # 2022年3月 (生)
 _YEAR_ONLY = re.compile(_YEAR + r"(?! ?(?:\d|" + _KN + r")+月|[度代間内末始頃前後])")  # 昭和22年 (生)
-_ERA_YEAR = re.compile(_ERA + r" ?(?:\d{1,2}|元|" + _KN + r")年")
+_ERA_ONLY = re.compile(_ERA + r".*年")
 _MONTH_DAY = re.compile(r"(?=\d)(?<![\d年/.-])\d{1,2}月 ?\d{1,2}日")  # 誕生日は 3月3日
 _BEFORE = re.compile(
     r"(?:生年月日|誕生日|DOB|[Dd]ate of [Bb]irth|[Bb]orn|生まれ|(?<![一-龥])生[:：])"
@@ -97,7 +93,7 @@ def dates_of_birth(folded: str, names: Sequence[PiiSpan], others: Sequence[PiiSp
             labelled = _BEFORE.search(folded, max(0, m.start() - 20), m.start())
             era_placed = (  # 新井 トシ子 昭和十六年: an era's year right after the name
                 pattern is _YEAR_ONLY
-                and _ERA_YEAR.fullmatch(m[0])
+                and _ERA_ONLY.match(m[0])
                 and _placed(folded, m.start(), names)
                 and not _DAY_OF_SOMETHING.match(folded, m.end())
             )

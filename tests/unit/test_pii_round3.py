@@ -115,6 +115,8 @@ def test_my_numbers(text: str, values: list[str]) -> None:
     [
         ("氏名 北村 実　生年月日 1982年（昭和57年）4月9日", ["1982年（昭和57年）4月9日"]),  # 西暦 with the era's year
         ("高井 勲、一九四八年十月三日生", ["一九四八年十月三日"]),  # 西暦 in 漢数字
+        ("佐野 恵 1985年（昭和60年）生", ["1985年（昭和60年）"]),  # a year alone, with the era's year and 生
+        ("昭和60年（1985年）3月2日生", ["昭和60年（1985年）3月2日"]),  # the era first, 西暦 in brackets
         ("生年月日を伺います。「平成二年の五月八日です」", ["平成二年の五月八日"]),  # の, a question then its answer
         ("Patient: Ruth Baker, DOB: 3 Mar 1958", ["3 Mar 1958"]),  # English dates
         ("Name Liam Scott, Date of birth March 9, 2001", ["March 9, 2001"]),
