@@ -60,13 +60,15 @@ def ids_beside(folded: str, anchors: Sequence[PiiSpan], taken: Sequence[PiiSpan]
     spans = [(s.start, s.end) for s in taken]
     out = []
     for m in _BARE.finditer(folded):
+        start, end = m.span()
         value = m.group(0)
-        if any(a < m.end() and m.start() < b for a, b in spans) or _COMPACT_DATE.fullmatch(value):
+        zero_led = value[0] == "0" and _LEADING_ZERO.fullmatch(folded, start, end)
+        if not (zero_led or _beside(folded, start, end, anchors)):
+            continue  # the cheap test first: most numbers are neither
+        if any(a < end and start < b for a, b in spans) or _COMPACT_DATE.fullmatch(value):
             continue
-        if not _enough_digits(value) or OTHER_NUMBER.search(folded, max(0, m.start() - 12), m.start()):
-            continue
-        if _LEADING_ZERO.fullmatch(folded, m.start(), m.end()) or _beside(folded, m.start(), m.end(), anchors):
-            out.append(PiiSpan(m.start(), m.end(), "PATIENT_ID"))
+        if _enough_digits(value) and not OTHER_NUMBER.search(folded, max(0, start - 12), start):
+            out.append(PiiSpan(start, end, "PATIENT_ID"))
     return out
 
 
