@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import itertools
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -46,11 +47,13 @@ def serve(data_dir: Path, port: int) -> None:
 
 
 @contextlib.contextmanager
-def server(data_dir: Path, log_path: Path) -> Iterator[tuple[str, int]]:
+def server(data_dir: Path, log_path: Path, root: Path = ROOT) -> Iterator[tuple[str, int]]:
+    """The app on `data_dir` in a child process, run from the checkout at `root` (another checkout: the baseline)."""
     port = free_port()
     cmd = [sys.executable, "-m", "eval.bench_search", "--serve", str(data_dir), "--port", str(port)]
+    env = {**os.environ, "PYTHONPATH": str(root)}
     with log_path.open("w") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, proc, log_path)

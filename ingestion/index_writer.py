@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -36,6 +37,8 @@ from rag_service.types import Chunk
 
 log = logging.getLogger(__name__)
 UPSERT_BATCH = 256
+# the engine holds the GIL for a whole upsert call: in a serving process, calls short enough not to stall a search
+SERVING_UPSERT_BATCH = 32
 
 
 @dataclass(frozen=True)
@@ -140,10 +143,16 @@ def _points(ed: PreparedEdition, embedder: Embedder | None, meta: IndexMeta, set
 
 
 def _write_edition(
-    store: VectorStore, ed: PreparedEdition, embedder: Embedder | None, settings: Settings, progress: ProgressSink
+    store: VectorStore,
+    ed: PreparedEdition,
+    embedder: Embedder | None,
+    settings: Settings,
+    progress: ProgressSink,
+    serving: bool = False,
 ) -> None:
     assert store.meta is not None
-    batch = max(settings.embed_batch_size, 1) * 4
+    batch = max(settings.embed_batch_size, 1) * (1 if serving else 4)
+    upsert_batch = SERVING_UPSERT_BATCH if serving else UPSERT_BATCH
     for start in range(0, len(ed.chunks), batch):
         part = PreparedEdition(
             ed.entry,
@@ -154,8 +163,10 @@ def _write_edition(
             ed.pages,
         )
         points = _points(part, embedder, store.meta, settings)
-        for i in range(0, len(points), UPSERT_BATCH):
-            store.upsert(points[i : i + UPSERT_BATCH])
+        for i in range(0, len(points), upsert_batch):
+            store.upsert(points[i : i + upsert_batch])
+            if serving:
+                time.sleep(0)  # let a waiting search have the GIL between two engine calls
         progress.advance("chunks", len(points))
 
 
@@ -217,7 +228,10 @@ def apply_plan(
     embedder: Embedder | None,
     settings: Settings,
     progress: ProgressSink,
+    serving: bool = False,
 ) -> IngestReport:
+    """`serving`: the process also answers searches (the server's admin job): the writer makes short engine calls,
+    yields between them, and the index is optimised aside (`VectorStore.optimize`), so searches go on meanwhile."""
     report = IngestReport(unchanged=list(plan.unchanged))
     catalog = Catalog.from_doc(store.read_catalog())
     prepared = prepare(manifest, plan.ingest, settings, progress, report)
@@ -237,7 +251,7 @@ def apply_plan(
 
     for ed in prepared:
         check_free_space(settings, ed, embedder)
-        _write_edition(store, ed, embedder, settings, progress)
+        _write_edition(store, ed, embedder, settings, progress, serving)
         store.write_outline(ed.edition_key, ed.outline)
         store.flush()
         old = catalog.entries.get(ed.entry.id)
@@ -268,5 +282,5 @@ def apply_plan(
     report.garbage_collected = store.delete_except(catalog.edition_keys())
     store.flush()
     if report.changed:
-        store.optimize()
+        store.optimize(aside=serving)
     return report

@@ -56,8 +56,13 @@ def run_ingest(
     progress: ProgressSink,
     dry_run: bool = False,
     via: str = "cli",
+    serving: bool | None = None,
 ) -> IngestOutcome:
+    """`serving`: this process also answers searches on `store` (see `apply_plan`); by default, when `via` says the
+    server runs the job (`via="server, …"`, as its admin route does)."""
     started = time.perf_counter()
+    if serving is None:
+        serving = via.startswith("server")
     plan, manifest = plan_ingest(manifest_path, store, settings)
     if dry_run or plan.is_empty:
         if not dry_run:
@@ -69,7 +74,7 @@ def run_ingest(
             _audit(settings, manifest_path, via, report, time.perf_counter() - started)
             return IngestOutcome(plan, report)
         return IngestOutcome(plan, None)
-    report = apply_plan(plan, manifest, store, embedder, settings, progress)
+    report = apply_plan(plan, manifest, store, embedder, settings, progress, serving)
     _audit(settings, manifest_path, via, report, time.perf_counter() - started)
     return IngestOutcome(plan, report)
 

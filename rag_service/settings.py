@@ -64,6 +64,13 @@ class RetrievalSettings(BaseModel):
     max_top_k: int = Field(50, ge=1, le=500, description="Largest top_k a request may ask for.")
     max_query_chars: int = Field(2000, ge=10, le=100_000, description="Longest query accepted (characters).")
     rerank_top_n: int = Field(30, ge=1, le=200, description="Fused hits the cross-encoder rescores (bounded cost).")
+    query_cache_size: int = Field(
+        1024,
+        ge=0,
+        le=1_000_000,
+        description="Query vectors kept (an LRU by normalised query text; 0: none): a repeated query skips the "
+        "embedder. Concurrent queries share one forward pass either way.",
+    )
 
     def leg_weights(self) -> dict[str, float]:
         return {"bm25": self.weight_bm25, "bigram": self.weight_bigram, "dense": self.weight_dense}

@@ -175,8 +175,10 @@ class VectorStore(Protocol):
         """The outline written for an edition key, or None (an edition ingested before outlines were kept)."""
         ...
 
-    def optimize(self) -> None:
-        """Build the vector indexes after bulk writes (slow; a no-op where the engine does it itself)."""
+    def optimize(self, aside: bool = False) -> None:
+        """Build the vector indexes after bulk writes (slow; a no-op where the engine does it itself). `aside`: the
+        process also serves searches, so the build must not stop them (the embedded store builds in a child process
+        on a copy and swaps it in)."""
         ...
 
     def drop(self) -> None:

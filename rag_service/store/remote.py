@@ -88,7 +88,7 @@ class RemoteStore:
         with self._guard():
             return self._read_meta()
 
-    def optimize(self) -> None:
+    def optimize(self, aside: bool = False) -> None:
         """The server builds its indexes in the background: nothing to do."""
 
     def flush(self) -> None:

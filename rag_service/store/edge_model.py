@@ -1,0 +1,63 @@
+"""Our points, filters and index configuration in qdrant-edge's own types (pure conversions, no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import qdrant_edge as qe
+
+from rag_service.store.base import (
+    BIGRAM,
+    DENSE,
+    SPARSE,
+    SPARSE_VECTORS,
+    IndexMeta,
+    LegQuery,
+    SearchFilter,
+    StoredPoint,
+    as_floats,
+)
+from rag_service.types import SparseVector
+
+
+def edge_config(meta: IndexMeta) -> qe.EdgeConfig:
+    sparse = {name: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf) for name in SPARSE_VECTORS}
+    if meta.dim == 0:
+        return qe.EdgeConfig(sparse_vectors=sparse)
+    dense = {DENSE: qe.EdgeVectorParams(size=meta.dim, distance=qe.Distance.Cosine)}
+    return qe.EdgeConfig(vectors=dense, sparse_vectors=sparse)
+
+
+def to_point(p: StoredPoint) -> qe.Point:
+    vector: dict[str, Any] = {SPARSE: to_sparse(p.sparse)}
+    if p.bigram is not None:
+        vector[BIGRAM] = to_sparse(p.bigram)
+    if p.dense is not None:
+        vector[DENSE] = as_floats(p.dense)
+    return qe.Point(p.id, vector, p.payload)
+
+
+def leg_vector(leg: LegQuery) -> Any:
+    return to_sparse(leg.vector) if isinstance(leg.vector, SparseVector) else as_floats(leg.vector)
+
+
+def to_sparse(vec: SparseVector) -> qe.SparseVector:
+    return qe.SparseVector(list(vec.indices), list(vec.values))
+
+
+def edition_filter(edition_keys: Sequence[str]) -> qe.Filter:
+    return qe.Filter(must=[qe.FieldCondition(key="edition_key", match=qe.MatchAny(list(edition_keys)))])
+
+
+def to_filter(flt: SearchFilter | None) -> qe.Filter | None:
+    if flt is None:
+        return None
+    must: list[Any] = [qe.FieldCondition(key=k, match=qe.MatchAny(v)) for k, v in flt.any_of()]
+    if flt.published_from is not None or flt.published_to is not None:
+        rng = qe.RangeDateTime(
+            gte=flt.published_from.isoformat() if flt.published_from else None,
+            lte=flt.published_to.isoformat() if flt.published_to else None,
+        )
+        must.append(qe.FieldCondition(key="published", range=rng))
+    return qe.Filter(must=must) if must else None
