@@ -37,7 +37,7 @@ def free_port() -> int:
 
 
 def serve(data_dir: Path, port: int) -> None:
-    """The child process: the real app on the built index."""
+    """The child process: the real app on the built index (settings from the environment: `server()` sets them)."""
     import uvicorn
 
     from rag_service.api import create_app
@@ -52,6 +52,8 @@ def server(data_dir: Path, log_path: Path, root: Path = ROOT) -> Iterator[tuple[
     port = free_port()
     cmd = [sys.executable, "-m", "eval.bench_search", "--serve", str(data_dir), "--port", str(port)]
     env = {**os.environ, "PYTHONPATH": str(root)}
+    if root == ROOT:  # every query embedded, as a stream of distinct queries would be (another checkout has no LRU)
+        env.setdefault("RAG_RETRIEVAL__QUERY_CACHE_SIZE", "0")
     with log_path.open("w") as log:
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -133,11 +135,11 @@ def drive(url: str, mode: Mode, concurrency: int, requests: int, max_seconds: fl
     }
 
 
-def bench_http(data_dir: Path, log_path: Path, args: argparse.Namespace) -> dict[str, Any]:
+def bench_http(data_dir: Path, log_path: Path, args: argparse.Namespace, root: Path = ROOT) -> dict[str, Any]:
     import httpx
 
     out: dict[str, Any] = {"concurrency": args.concurrency}
-    with server(data_dir, log_path) as (url, pid):
+    with server(data_dir, log_path, root) as (url, pid):
         out["rss_open_mb"] = rss_mb(pid)
         with httpx.Client(base_url=url, timeout=120) as client:  # loads the embedder, warms the caches
             for mode, q in itertools.product(MODES, queries()[:5]):

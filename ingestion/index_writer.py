@@ -19,6 +19,7 @@ from typing import Any
 from ingestion.chunking import chunk_edition
 from ingestion.manifest import Manifest, ManifestEntry
 from ingestion.outline import build_outline
+from ingestion.pace import Pace
 from ingestion.plan import Plan, edition_key
 from ingestion.progress import ProgressSink
 from ingestion.sources import read_source
@@ -80,11 +81,14 @@ def prepare(
     settings: Settings,
     progress: ProgressSink,
     report: IngestReport,
+    pace: Pace | None = None,
 ) -> list[PreparedEdition]:
     """Extract, chunk and tokenise every edition to (re)ingest; a failing source fails only its edition."""
     prepared: list[PreparedEdition] = []
     progress.total("documents", len(items))
     for entry, chash in items:
+        if pace is not None:
+            pace.step()
         key = edition_key(entry.id, chash)
         try:
             doc = read_source(manifest.source_path(entry), ocr=settings.ocr == "auto")
@@ -148,9 +152,10 @@ def _write_edition(
     embedder: Embedder | None,
     settings: Settings,
     progress: ProgressSink,
-    serving: bool = False,
+    pace: Pace,
 ) -> None:
     assert store.meta is not None
+    serving = pace.serving
     batch = max(settings.embed_batch_size, 1) * (1 if serving else 4)
     upsert_batch = SERVING_UPSERT_BATCH if serving else UPSERT_BATCH
     for start in range(0, len(ed.chunks), batch):
@@ -168,6 +173,7 @@ def _write_edition(
             if serving:
                 time.sleep(0)  # let a waiting search have the GIL between two engine calls
         progress.advance("chunks", len(points))
+        pace.step()
 
 
 def edition_bytes(ed: PreparedEdition, embedder: Embedder | None) -> int:
@@ -231,17 +237,19 @@ def apply_plan(
     serving: bool = False,
 ) -> IngestReport:
     """`serving`: the process also answers searches (the server's admin job): the writer makes short engine calls,
-    yields between them, and the index is optimised aside (`VectorStore.optimize`), so searches go on meanwhile."""
+    paces itself while searches arrive (`ingestion.pace`), and the index is optimised aside (`VectorStore.optimize`),
+    so searches go on meanwhile."""
     report = IngestReport(unchanged=list(plan.unchanged))
     catalog = Catalog.from_doc(store.read_catalog())
-    prepared = prepare(manifest, plan.ingest, settings, progress, report)
+    pace = Pace(store, serving)
+    prepared = prepare(manifest, plan.ingest, settings, progress, report, pace)
     existing = store.read_meta()
     if existing:
         avgdl, bigram_avgdl = existing.avgdl, existing.bigram_avgdl
     else:
         avgdl = average_length(t for ed in prepared for t in ed.tokens)
         bigram_avgdl = _mean([n for ed in prepared for n in ed.bigram_lengths])
-    wanted = index_meta(embedder, avgdl, bigram_avgdl)
+    wanted = index_meta(embedder, avgdl, bigram_avgdl, settings.index)
     if prepared:
         check_free_space(settings, None, embedder)
     if store.meta is None:
@@ -251,7 +259,7 @@ def apply_plan(
 
     for ed in prepared:
         check_free_space(settings, ed, embedder)
-        _write_edition(store, ed, embedder, settings, progress, serving)
+        _write_edition(store, ed, embedder, settings, progress, pace)
         store.write_outline(ed.edition_key, ed.outline)
         store.flush()
         old = catalog.entries.get(ed.entry.id)

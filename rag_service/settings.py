@@ -76,6 +76,23 @@ class RetrievalSettings(BaseModel):
         return {"bm25": self.weight_bm25, "bigram": self.weight_bigram, "dense": self.weight_dense}
 
 
+class IndexSettings(BaseModel):
+    """How a new index is built: recorded in its meta at creation; an existing index keeps what it was built with
+    (a change takes effect with `rag ingest --rebuild`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    hnsw_m: int = Field(16, ge=4, le=128, description="HNSW edges per node of the dense leg (the engine's default).")
+    hnsw_ef_construct: int = Field(
+        100, ge=8, le=1000, description="HNSW candidates while building the dense leg's graph (the engine's default)."
+    )
+    quantization: Literal["none", "int8"] = Field(
+        "none",
+        description="Dense vectors also kept as int8 (scalar quantisation, 4x smaller): searched first, the best "
+        "rescored with the original vectors.",
+    )
+
+
 class AnswerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -126,6 +143,7 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     bm25: Bm25Settings = Field(default_factory=Bm25Settings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
     api_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated API keys; requests to /v1 need one (Authorization: Bearer KEY or X-API-Key). "

@@ -41,6 +41,10 @@ class IndexMeta:
     avgdl: float  # BM25 average document length (tokens) the document weights were computed with
     bigram_avgdl: float = 0.0  # the same for the character-bigram leg
     schema_version: int = 2  # 2: the `bigram` sparse leg
+    # how the dense leg was built (`IndexSettings`); an index written before they were recorded had these defaults
+    hnsw_m: int = 16
+    hnsw_ef_construct: int = 100
+    quantization: str = "none"  # "int8": scalar quantisation, searched with rescoring
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -101,6 +105,7 @@ class VectorStore(Protocol):
     """Both retrieval legs of the index in one collection, plus the index meta and the catalog."""
 
     meta: IndexMeta | None
+    last_read: float  # time.monotonic() of the latest search or read (0.0: none): a writer in the same process paces
 
     def open(self, meta: IndexMeta) -> None:
         """Create the index if missing; IndexMismatchError if it was built with another embedder/dim/tokenizer."""

@@ -22,6 +22,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -48,7 +49,15 @@ from rag_service.store.base import (
     require_dense,
     require_open,
 )
-from rag_service.store.edge_model import edge_config, edition_filter, leg_vector, to_filter, to_point, to_sparse
+from rag_service.store.edge_model import (
+    dense_params,
+    edge_config,
+    edition_filter,
+    leg_vector,
+    to_filter,
+    to_point,
+    to_sparse,
+)
 from rag_service.types import SparseVector
 
 UPSERT_BATCH = 1024
@@ -65,6 +74,7 @@ class EdgeStore:
         self._shard: qe.EdgeShard | None = None
         self._lock = threading.Lock()
         self._catalog_cache: tuple[tuple[int, int, int], dict[str, Any]] | None = None
+        self.last_read = 0.0
 
     @property
     def shard_dir(self) -> Path:
@@ -238,14 +248,24 @@ class EdgeStore:
     ) -> list[ScoredPoint]:
         require_dense(self.meta)
         query = qe.Query.Nearest(as_floats(vec), using=DENSE)
-        return self._query(qe.QueryRequest(limit=limit, query=query, filter=to_filter(flt), with_payload=with_payload))
+        params = dense_params(self.meta)
+        flt_ = to_filter(flt)
+        return self._query(
+            qe.QueryRequest(limit=limit, query=query, filter=flt_, with_payload=with_payload, params=params)
+        )
 
     def search_legs(self, legs: Sequence[LegQuery], flt: SearchFilter | None, limit: int) -> list[list[ScoredPoint]]:
         if not legs:
             return []
         f = to_filter(flt)
+        dense = dense_params(self.meta)
         requests = [
-            qe.QueryRequest(limit=limit, query=qe.Query.Nearest(leg_vector(leg), using=leg.using), filter=f)
+            qe.QueryRequest(
+                limit=limit,
+                query=qe.Query.Nearest(leg_vector(leg), using=leg.using),
+                filter=f,
+                params=dense if leg.using == DENSE else None,
+            )
             for leg in legs
         ]
         if any(leg.using == DENSE for leg in legs):
@@ -289,6 +309,7 @@ class EdgeStore:
     def _read(self, call: Callable[[qe.EdgeShard], T]) -> T:
         """A read on the current shard; once more on the new one when `optimize(aside=True)` swapped it meanwhile."""
         shard = self._require_shard()
+        self.last_read = time.monotonic()
         try:
             return call(shard)
         except Exception:

@@ -20,13 +20,38 @@ from rag_service.store.base import (
 )
 from rag_service.types import SparseVector
 
+DEFAULT_HNSW_M, DEFAULT_HNSW_EF_CONSTRUCT = 16, 100  # the engine's own defaults (what older indexes were built with)
+FULL_SCAN_KB = 10_000  # the engine's default: below this many KB of vectors a segment is searched exactly
+RESCORE_OVERSAMPLING = 2.0  # int8 index: twice the limit searched in int8, then rescored with the originals
+
 
 def edge_config(meta: IndexMeta) -> qe.EdgeConfig:
+    """The shard's configuration from the index meta: the engine's defaults unless the meta records otherwise."""
     sparse = {name: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf) for name in SPARSE_VECTORS}
     if meta.dim == 0:
         return qe.EdgeConfig(sparse_vectors=sparse)
-    dense = {DENSE: qe.EdgeVectorParams(size=meta.dim, distance=qe.Distance.Cosine)}
-    return qe.EdgeConfig(vectors=dense, sparse_vectors=sparse)
+    hnsw = None
+    if (meta.hnsw_m, meta.hnsw_ef_construct) != (DEFAULT_HNSW_M, DEFAULT_HNSW_EF_CONSTRUCT):
+        hnsw = qe.HnswIndexConfig(m=meta.hnsw_m, ef_construct=meta.hnsw_ef_construct, full_scan_threshold=FULL_SCAN_KB)
+    if meta.quantization == "int8":  # int8 copies in RAM, the originals read from disk only to rescore the best
+        quant = qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Pinned)
+        params = qe.EdgeVectorParams(
+            size=meta.dim,
+            distance=qe.Distance.Cosine,
+            quantization_config=quant,
+            hnsw_config=hnsw,
+            memory=qe.Memory.Cold,
+        )
+    else:
+        params = qe.EdgeVectorParams(size=meta.dim, distance=qe.Distance.Cosine, hnsw_config=hnsw)
+    return qe.EdgeConfig(vectors={DENSE: params}, sparse_vectors=sparse)
+
+
+def dense_params(meta: IndexMeta | None) -> qe.SearchParams | None:
+    """Search parameters of the dense leg: rescoring with the original vectors when the index is quantised."""
+    if meta is None or meta.quantization != "int8":
+        return None
+    return qe.SearchParams(quantization=qe.QuantizationSearchParams(rescore=True, oversampling=RESCORE_OVERSAMPLING))
 
 
 def to_point(p: StoredPoint) -> qe.Point:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -46,6 +47,7 @@ META_KEY = "rag_index_meta"
 CATALOG_ID = 1
 OUTLINE_OF = "outline_of"  # the payload key of an outline point in the catalog collection: its edition key
 UPSERT_BATCH = 256
+RESCORE_OVERSAMPLING = 2.0  # as the embedded store (`edge_model`)
 
 
 class RemoteStore:
@@ -57,6 +59,7 @@ class RemoteStore:
         self.catalog_collection = f"{collection}__catalog"
         self.meta: IndexMeta | None = None
         self._catalog_doc: dict[str, Any] | None = None
+        self.last_read = 0.0
         self._in_memory = url == ":memory:"
         if self._in_memory:
             self._client = QdrantClient(":memory:")
@@ -230,10 +233,23 @@ class RemoteStore:
         if any(leg.using == DENSE for leg in legs):
             require_dense(self.meta)
         f = _to_filter(flt)
+        rescore = None
+        if self.meta is not None and self.meta.quantization == "int8":
+            rescore = m.SearchParams(
+                quantization=m.QuantizationSearchParams(rescore=True, oversampling=RESCORE_OVERSAMPLING)
+            )
         requests = [
-            m.QueryRequest(query=_leg_vector(leg), using=leg.using, filter=f, limit=limit, with_payload=False)
+            m.QueryRequest(
+                query=_leg_vector(leg),
+                using=leg.using,
+                filter=f,
+                limit=limit,
+                with_payload=False,
+                params=rescore if leg.using == DENSE else None,
+            )
             for leg in legs
         ]
+        self.last_read = time.monotonic()
         with self._guard():
             responses = self._client.query_batch_points(self.collection, requests=requests)
         return [[ScoredPoint(id=str(p.id), score=p.score, payload={}) for p in r.points] for r in responses]
@@ -286,10 +302,15 @@ class RemoteStore:
         return IndexMeta.from_dict(doc) if isinstance(doc, dict) else None
 
     def _create(self, meta: IndexMeta) -> None:
+        quant = None
+        if meta.quantization == "int8":
+            quant = m.ScalarQuantization(scalar=m.ScalarQuantizationConfig(type=m.ScalarType.INT8, always_ram=True))
         dense = {DENSE: m.VectorParams(size=meta.dim, distance=m.Distance.COSINE)} if meta.dim else {}
         self._client.create_collection(
             self.collection,
             vectors_config=dense,
+            hnsw_config=m.HnswConfigDiff(m=meta.hnsw_m, ef_construct=meta.hnsw_ef_construct),
+            quantization_config=quant,
             sparse_vectors_config={name: m.SparseVectorParams(modifier=m.Modifier.IDF) for name in SPARSE_VECTORS},
             metadata={META_KEY: meta.to_dict()},
         )
