@@ -15,13 +15,17 @@ step leaves a complete shard behind: `recover()` (run before every open) finishe
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 NEXT, OLD = "shard.next", "shard.old"
+# the child needs the engine only (not this package, which it might find elsewhere or not at all)
+CHILD = (
+    "import os, sys, qdrant_edge as qe; os.nice(int(sys.argv[2])); "
+    "s = qe.EdgeShard.load(sys.argv[1]); s.optimize(); s.flush(); s.close()"
+)
 
 
 def recover(shard_dir: Path) -> None:
@@ -42,7 +46,7 @@ def optimize_copy(shard_dir: Path, nice: int = 10) -> Path:
     nxt = shard_dir.with_name(NEXT)
     shutil.rmtree(nxt, ignore_errors=True)
     shutil.copytree(shard_dir, nxt, ignore=shutil.ignore_patterns("*.lock"))
-    cmd = [sys.executable, "-m", "rag_service.store.edge_aside", str(nxt), str(nice)]
+    cmd = [sys.executable, "-c", CHILD, str(nxt), str(nice)]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         shutil.rmtree(nxt, ignore_errors=True)
@@ -60,17 +64,3 @@ def swap_in(shard_dir: Path) -> None:
 
 def remove_old(shard_dir: Path) -> None:
     shutil.rmtree(shard_dir.with_name(OLD), ignore_errors=True)
-
-
-def _child(path: str, nice: int) -> None:
-    import qdrant_edge as qe
-
-    os.nice(nice)
-    shard = qe.EdgeShard.load(path)
-    shard.optimize()
-    shard.flush()
-    shard.close()
-
-
-if __name__ == "__main__":
-    _child(sys.argv[1], int(sys.argv[2]))
