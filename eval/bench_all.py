@@ -114,26 +114,35 @@ def run_bench(
     """The benchmarks into `out` (ingest.json, search.json, reindex.json), then report.json and report.md.
 
     `baseline_root` (default: `RAG_BENCH_BASELINE_ROOT`): a checkout of today's code that serves and searches the
-    same indexes in the same run, so every goal's figure stands beside the baseline's."""
+    same indexes in the same run, so every goal's figure stands beside the baseline's. With `RAG_BENCH_RESUME=1`
+    a benchmark whose JSON is already in `out` is not run again (a long run resumed after an interruption)."""
     from eval import bench_ingest, bench_reindex, bench_search
 
     env_root = os.environ.get("RAG_BENCH_BASELINE_ROOT")
     baseline_root = baseline_root or (Path(env_root) if env_root else None)
     base_args = ["--baseline-root", str(baseline_root)] if baseline_root else []
+    resume = os.environ.get("RAG_BENCH_RESUME") == "1"
+
+    def todo(name: str) -> bool:
+        return not (resume and (out / name).exists())
 
     out.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     repeat = "1" if quick else "5"
-    bench_ingest.main(["--repeat", repeat, "--out", str(out / "ingest.json")])
+    if todo("ingest.json"):
+        bench_ingest.main(["--repeat", repeat, "--out", str(out / "ingest.json")])
     search_args = ["--sizes", sizes, "--concurrency", str(concurrency[0]), "--requests", str(requests)]
     if len(concurrency) > 1:
         search_args += ["--extra-concurrency", ",".join(str(c) for c in concurrency[1:])]
     if quick:
         search_args += ["--local-queries", "1", "--local-max-seconds", "1", "--max-seconds", "20"]
-    bench_search.main([*search_args, *base_args, "--out", str(out / "search.json")])
+    if todo("search.json"):
+        bench_search.main([*search_args, *base_args, "--out", str(out / "search.json")])
     search = json.loads((out / "search.json").read_text(encoding="utf-8"))
     idle = ["--idle-seconds", "5" if quick else "15"]
-    reindex = bench_reindex.main([*idle, *base_args, "--out", str(out / "reindex.json")])
+    if todo("reindex.json"):
+        bench_reindex.main([*idle, *base_args, "--out", str(out / "reindex.json")])
+    reindex = json.loads((out / "reindex.json").read_text(encoding="utf-8"))
     doc = {
         "when": started,
         "machine": machine(),

@@ -52,7 +52,8 @@ def server(data_dir: Path, log_path: Path, root: Path = ROOT) -> Iterator[tuple[
     port = free_port()
     cmd = [sys.executable, "-m", "eval.bench_search", "--serve", str(data_dir), "--port", str(port)]
     env = {**os.environ, "PYTHONPATH": str(root)}
-    if root == ROOT:  # every query embedded, as a stream of distinct queries would be (another checkout has no LRU)
+    if "query_cache_size" in (root / "rag_service" / "settings.py").read_text(encoding="utf-8"):
+        # every query embedded, as a stream of distinct queries would be (today's code has no such cache)
         env.setdefault("RAG_RETRIEVAL__QUERY_CACHE_SIZE", "0")
     with log_path.open("w") as log:
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
