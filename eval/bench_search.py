@@ -50,7 +50,10 @@ def bench_size(size: int, base: Base, embedder: Embedder, work: Path, args: argp
     settings = settings.model_copy(update={"retrieval": settings.retrieval.model_copy(update={"query_cache_size": 0})})
     print(f"[{size}] building the EdgeStore ({settings.index}) …", flush=True)
     out: dict[str, Any] = {"chunks": size, "replicas": replica_count(len(base.chunks), size)}
-    out["build"] = build_edge(settings.index_dir, base, embedder, size, settings.index)
+    if args.reuse_index and (settings.index_dir / "meta.json").exists():  # built by an earlier run in --work-dir
+        out["build"] = {"reused": str(settings.index_dir)}
+    else:
+        out["build"] = build_edge(settings.index_dir, base, embedder, size, settings.index)
     out["index_settings"] = settings.index.model_dump()
     out["disk"] = disk_mb(settings.index_dir)
     print(f"[{size}] build {out['build']}, disk {out['disk']}", flush=True)
@@ -147,7 +150,7 @@ def markdown(result: dict[str, Any]) -> str:
     for run in result["sizes"]:
         h = run["http"]
         lines.append(
-            f"| {run['chunks']:,} | {run['build']['upsert_s']:g} | {run['build']['optimize_s']:g} "
+            f"| {run['chunks']:,} | {_cell(run['build'], 'upsert_s')} | {_cell(run['build'], 'optimize_s')} "
             f"| {run['disk']['allocated_mb']:g} | {h['rss_open_mb']:g} / {h['rss_warm_mb']:g} / "
             f"{h['rss_after_load_mb']:g} | {_cell(run['qdrant_client_local'], 'upsert_s')} "
             f"| {run['bm25s']['index_s']:g} |"
@@ -234,6 +237,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="Another checkout (today's code) to serve and search the same index in the same run, beside ours.",
     )
     p.add_argument("--baseline-max-size", type=int, default=100_000, help="Run the baseline up to this size.")
+    p.add_argument(
+        "--reuse-index", action="store_true", help="Search the index an earlier run left in --work-dir (no build)."
+    )
     p.add_argument("--out", type=Path, default=Path("bench-results/search.json"))
     p.add_argument("--cache", type=Path, default=Path("bench-results/cache"), help="Embedding cache folder.")
     p.add_argument("--work-dir", type=Path, default=None, help="Where indexes are built (default: a temp dir).")
