@@ -19,7 +19,6 @@ from typing import Any
 from ingestion.chunking import chunk_edition
 from ingestion.manifest import Manifest, ManifestEntry
 from ingestion.outline import build_outline
-from ingestion.pace import Pace
 from ingestion.plan import Plan, edition_key
 from ingestion.progress import ProgressSink
 from ingestion.sources import read_source
@@ -81,14 +80,14 @@ def prepare(
     settings: Settings,
     progress: ProgressSink,
     report: IngestReport,
-    pace: Pace | None = None,
+    serving: bool = False,
 ) -> list[PreparedEdition]:
     """Extract, chunk and tokenise every edition to (re)ingest; a failing source fails only its edition."""
     prepared: list[PreparedEdition] = []
     progress.total("documents", len(items))
     for entry, chash in items:
-        if pace is not None:
-            pace.step()
+        if serving:
+            time.sleep(0)  # let a waiting search have the GIL between two editions
         key = edition_key(entry.id, chash)
         try:
             doc = read_source(manifest.source_path(entry), ocr=settings.ocr == "auto")
@@ -152,10 +151,9 @@ def _write_edition(
     embedder: Embedder | None,
     settings: Settings,
     progress: ProgressSink,
-    pace: Pace,
+    serving: bool = False,
 ) -> None:
     assert store.meta is not None
-    serving = pace.serving
     batch = max(settings.embed_batch_size, 1) * (1 if serving else 4)
     upsert_batch = SERVING_UPSERT_BATCH if serving else UPSERT_BATCH
     for start in range(0, len(ed.chunks), batch):
@@ -173,7 +171,6 @@ def _write_edition(
             if serving:
                 time.sleep(0)  # let a waiting search have the GIL between two engine calls
         progress.advance("chunks", len(points))
-        pace.step()
 
 
 def edition_bytes(ed: PreparedEdition, embedder: Embedder | None) -> int:
@@ -237,12 +234,11 @@ def apply_plan(
     serving: bool = False,
 ) -> IngestReport:
     """`serving`: the process also answers searches (the server's admin job): the writer makes short engine calls,
-    paces itself while searches arrive (`ingestion.pace`), and the index is optimised aside (`VectorStore.optimize`),
+    yields between them, and the index is optimised aside (`VectorStore.optimize`),
     so searches go on meanwhile."""
     report = IngestReport(unchanged=list(plan.unchanged))
     catalog = Catalog.from_doc(store.read_catalog())
-    pace = Pace(store, serving)
-    prepared = prepare(manifest, plan.ingest, settings, progress, report, pace)
+    prepared = prepare(manifest, plan.ingest, settings, progress, report, serving)
     existing = store.read_meta()
     if existing:
         avgdl, bigram_avgdl = existing.avgdl, existing.bigram_avgdl
@@ -259,7 +255,7 @@ def apply_plan(
 
     for ed in prepared:
         check_free_space(settings, ed, embedder)
-        _write_edition(store, ed, embedder, settings, progress, pace)
+        _write_edition(store, ed, embedder, settings, progress, serving)
         store.write_outline(ed.edition_key, ed.outline)
         store.flush()
         old = catalog.entries.get(ed.entry.id)

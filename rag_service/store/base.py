@@ -105,7 +105,6 @@ class VectorStore(Protocol):
     """Both retrieval legs of the index in one collection, plus the index meta and the catalog."""
 
     meta: IndexMeta | None
-    last_read: float  # time.monotonic() of the latest search or read (0.0: none): a writer in the same process paces
 
     def open(self, meta: IndexMeta) -> None:
         """Create the index if missing; IndexMismatchError if it was built with another embedder/dim/tokenizer."""

@@ -22,7 +22,6 @@ import os
 import shutil
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -74,7 +73,6 @@ class EdgeStore:
         self._shard: qe.EdgeShard | None = None
         self._lock = threading.Lock()
         self._catalog_cache: tuple[tuple[int, int, int], dict[str, Any]] | None = None
-        self.last_read = 0.0
 
     @property
     def shard_dir(self) -> Path:
@@ -309,7 +307,6 @@ class EdgeStore:
     def _read(self, call: Callable[[qe.EdgeShard], T]) -> T:
         """A read on the current shard; once more on the new one when `optimize(aside=True)` swapped it meanwhile."""
         shard = self._require_shard()
-        self.last_read = time.monotonic()
         try:
             return call(shard)
         except Exception:

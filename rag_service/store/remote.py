@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -59,7 +58,6 @@ class RemoteStore:
         self.catalog_collection = f"{collection}__catalog"
         self.meta: IndexMeta | None = None
         self._catalog_doc: dict[str, Any] | None = None
-        self.last_read = 0.0
         self._in_memory = url == ":memory:"
         if self._in_memory:
             self._client = QdrantClient(":memory:")
@@ -249,7 +247,6 @@ class RemoteStore:
             )
             for leg in legs
         ]
-        self.last_read = time.monotonic()
         with self._guard():
             responses = self._client.query_batch_points(self.collection, requests=requests)
         return [[ScoredPoint(id=str(p.id), score=p.score, payload={}) for p in r.points] for r in responses]
