@@ -32,18 +32,8 @@ def test_the_scorer_counts_found_path_spurious_wrong_and_text() -> None:
             {"page": 2, "text": "第3章 付録", "path": ["第3章 付録"]},  # not produced: a miss
         ],
         "not_headings": [{"page": 1, "text": "2 範囲", "why": "a list item"}],
-        "recommendations": [
-            {
-                "cq": "CQ1",
-                "number": None,
-                "text": "減塩を行うことを推奨する。",
-                "page_start": 2,
-                "page_end": 2,
-                "strength": 1,
-                "certainty": "A",
-                "direction": "for",
-            }
-        ],
+        "recommendations": [{"cq": "CQ1", "number": None, "text": "減塩を行うことを推奨する。", "page_start": 2,
+                             "page_end": 2, "strength": 1, "certainty": "A", "direction": "for"}],
         "text_checks": [{"page": 2, "must_contain": "各論の本文"}, {"page": 1, "must_contain": "各論の本文"}],
         "running_lines": ["目的を述べる。"],
     }
