@@ -12,6 +12,7 @@ import pytest
 
 from rag_service.errors import StoreLockedError
 from rag_service.store import EdgeStore, IndexMeta, StoredPoint
+from rag_service.store.base import DENSE, LegQuery
 from rag_service.types import SparseVector
 
 META = IndexMeta(embedder_id="test4", dim=4, tokenizer="fugashi-unidic-lite/nfkc-v1", avgdl=10.0)
@@ -92,3 +93,20 @@ def test_an_interrupted_swap_is_finished_or_undone_at_open(tmp_path: Path, crash
         assert _leftovers(again) == []
     finally:
         again.close()
+
+
+def test_an_int8_index_records_its_settings_and_rescores(tmp_path: Path) -> None:
+    built = IndexMeta(**{**META.to_dict(), "quantization": "int8", "hnsw_m": 8, "hnsw_ef_construct": 32})
+    store = EdgeStore(tmp_path / "index")
+    store.open(built)
+    store.upsert(_points(0, 300))
+    store.optimize()
+    assert store.search_dense([1.0, 7.0, 0.5, 0.0], None, 1)[0].payload["text"] == "高血圧 第7節"
+    hits = store.search_legs([LegQuery(DENSE, [1.0, 7.0, 0.5, 0.0])], None, 3)[0]
+    assert hits[0].id == str(uuid.UUID(int=8))
+    store.close()
+    again = EdgeStore(tmp_path / "index")
+    again.open(META)  # configured with the defaults: the index keeps what it was built with
+    assert again.meta is not None and (again.meta.quantization, again.meta.hnsw_m) == ("int8", 8)
+    assert again.read_meta() == built
+    again.close()
