@@ -27,7 +27,7 @@ from rag_service.dense import Embedder
 from rag_service.index import index_meta
 from rag_service.ja_text import char_bigrams
 from rag_service.points import chunk_to_payload, index_text
-from rag_service.settings import Settings
+from rag_service.settings import IndexSettings, Settings
 from rag_service.sparse import average_length, document_vector
 from rag_service.store import EdgeStore, StoredPoint, VectorStore
 from rag_service.types import Chunk, SparseVector, stable_chunk_id
@@ -135,9 +135,11 @@ def fill(store: VectorStore, base: Base, size: int) -> float:
     return time.perf_counter() - t0
 
 
-def build_edge(index_dir: Path, base: Base, embedder: Embedder, size: int) -> dict[str, float]:
+def build_edge(
+    index_dir: Path, base: Base, embedder: Embedder, size: int, build: IndexSettings | None = None
+) -> dict[str, float]:
     store = EdgeStore(index_dir)
-    store.open(index_meta(embedder, base.avgdl, base.bigram_avgdl))
+    store.open(index_meta(embedder, base.avgdl, base.bigram_avgdl, build))
     upsert_s = fill(store, base, size)
     t0 = time.perf_counter()
     store.flush()

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import itertools
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -36,7 +37,7 @@ def free_port() -> int:
 
 
 def serve(data_dir: Path, port: int) -> None:
-    """The child process: the real app on the built index."""
+    """The child process: the real app on the built index (settings from the environment: `server()` sets them)."""
     import uvicorn
 
     from rag_service.server import create_app
@@ -46,11 +47,16 @@ def serve(data_dir: Path, port: int) -> None:
 
 
 @contextlib.contextmanager
-def server(data_dir: Path, log_path: Path) -> Iterator[tuple[str, int]]:
+def server(data_dir: Path, log_path: Path, root: Path = ROOT) -> Iterator[tuple[str, int]]:
+    """The app on `data_dir` in a child process, run from the checkout at `root` (another checkout: the baseline)."""
     port = free_port()
     cmd = [sys.executable, "-m", "eval.bench_search", "--serve", str(data_dir), "--port", str(port)]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    if "query_cache_size" in (root / "rag_service" / "settings.py").read_text(encoding="utf-8"):
+        # every query embedded, as a stream of distinct queries would be (today's code has no such cache)
+        env.setdefault("RAG_RETRIEVAL__QUERY_CACHE_SIZE", "0")
     with log_path.open("w") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, proc, log_path)
@@ -130,11 +136,11 @@ def drive(url: str, mode: Mode, concurrency: int, requests: int, max_seconds: fl
     }
 
 
-def bench_http(data_dir: Path, log_path: Path, args: argparse.Namespace) -> dict[str, Any]:
+def bench_http(data_dir: Path, log_path: Path, args: argparse.Namespace, root: Path = ROOT) -> dict[str, Any]:
     import httpx
 
     out: dict[str, Any] = {"concurrency": args.concurrency}
-    with server(data_dir, log_path) as (url, pid):
+    with server(data_dir, log_path, root) as (url, pid):
         out["rss_open_mb"] = rss_mb(pid)
         with httpx.Client(base_url=url, timeout=120) as client:  # loads the embedder, warms the caches
             for mode, q in itertools.product(MODES, queries()[:5]):

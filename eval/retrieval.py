@@ -43,7 +43,7 @@ from rag_service.errors import BadRequest
 from rag_service.fusion import FusionMethod
 from rag_service.retrieve import LEGS, Fusion, Leg, fused_ranking
 from rag_service.service.convert import search_query
-from rag_service.settings import Settings
+from rag_service.settings import IndexSettings, Settings
 from rag_service.store import open_store
 from rag_service.wire import SearchRequest
 
@@ -111,7 +111,9 @@ def build_index(ds: RetrievalDataset, settings: Settings, work_dir: Path) -> Set
     chars = settings.chunking.max_chars
     pipeline = current_fingerprint(settings)
     embedder = re.sub(r"[^A-Za-z0-9._-]", "_", settings.embedder)  # `st:/models/ruri-v3` names one folder
-    folder = work_dir / f"{ds.name}-{embedder}-{chars}-{corpus_digest(ds)}-{pipeline}"
+    build = settings.index  # an approximate dense index (int8, other HNSW parameters) is an index of its own
+    tag = "" if build == IndexSettings() else f"-m{build.hnsw_m}-ef{build.hnsw_ef_construct}-{build.quantization}"
+    folder = work_dir / f"{ds.name}-{embedder}-{chars}-{corpus_digest(ds)}-{pipeline}{tag}"
     folder.mkdir(parents=True, exist_ok=True)
     lines = ["editions:"]
     for i, (title, passages) in enumerate(sorted(editions_of(ds).items())):

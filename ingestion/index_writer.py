@@ -8,6 +8,7 @@ same ids again (ids are content hashes) and garbage-collects whatever no catalog
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -34,6 +35,8 @@ from rag_service.store.base import check_meta
 from rag_service.types import Chunk
 
 UPSERT_BATCH = 256
+# the engine holds the GIL for a whole upsert call: in a serving process, calls short enough not to stall a search
+SERVING_UPSERT_BATCH = 32
 
 
 @dataclass(frozen=True)
@@ -75,11 +78,14 @@ def prepare(
     settings: Settings,
     progress: ProgressSink,
     report: IngestReport,
+    serving: bool = False,
 ) -> list[PreparedEdition]:
     """Extract, chunk and tokenise every edition to (re)ingest; a failing source fails only its edition."""
     prepared: list[PreparedEdition] = []
     progress.total("documents", len(items))
     for entry, chash in items:
+        if serving:
+            time.sleep(0)  # let a waiting search have the GIL between two editions
         key = edition_key(entry.id, chash)
         emit(progress, EditionStarted(entry.id, entry.title))
         try:
@@ -140,10 +146,16 @@ def _points(ed: PreparedEdition, embedder: Embedder | None, meta: IndexMeta, set
 
 
 def _write_edition(
-    store: VectorStore, ed: PreparedEdition, embedder: Embedder | None, settings: Settings, progress: ProgressSink
+    store: VectorStore,
+    ed: PreparedEdition,
+    embedder: Embedder | None,
+    settings: Settings,
+    progress: ProgressSink,
+    serving: bool = False,
 ) -> None:
     assert store.meta is not None
-    batch = max(settings.embed_batch_size, 1) * 4
+    batch = max(settings.embed_batch_size, 1) * (1 if serving else 4)
+    upsert_batch = SERVING_UPSERT_BATCH if serving else UPSERT_BATCH
     for start in range(0, len(ed.chunks), batch):
         part = PreparedEdition(
             ed.entry,
@@ -154,8 +166,10 @@ def _write_edition(
             ed.pages,
         )
         points = _points(part, embedder, store.meta, settings)
-        for i in range(0, len(points), UPSERT_BATCH):
-            store.upsert(points[i : i + UPSERT_BATCH])
+        for i in range(0, len(points), upsert_batch):
+            store.upsert(points[i : i + upsert_batch])
+            if serving:
+                time.sleep(0)  # let a waiting search have the GIL between two engine calls
         progress.advance("chunks", len(points))
 
 
@@ -223,9 +237,10 @@ def _switch_in(
     settings: Settings,
     progress: ProgressSink,
     report: IngestReport,
+    serving: bool,
 ) -> Catalog:
     """Write one edition's points and outline, then switch the catalog to it and delete the edition it replaces."""
-    _write_edition(store, ed, embedder, settings, progress)
+    _write_edition(store, ed, embedder, settings, progress, serving)
     emit(progress, ChunksWritten(ed.entry.id, len(ed.chunks)))
     store.write_outline(ed.edition_key, ed.outline)
     store.flush()
@@ -247,17 +262,21 @@ def apply_plan(
     embedder: Embedder | None,
     settings: Settings,
     progress: ProgressSink,
+    serving: bool = False,
 ) -> IngestReport:
+    """`serving`: the process also answers searches (the server's admin job): the writer makes short engine calls,
+    yields between them, and the index is optimised aside (`VectorStore.optimize`),
+    so searches go on meanwhile."""
     report = IngestReport(unchanged=list(plan.unchanged))
     catalog = Catalog.from_doc(store.read_catalog())
-    prepared = prepare(manifest, plan.ingest, settings, progress, report)
+    prepared = prepare(manifest, plan.ingest, settings, progress, report, serving)
     existing = store.read_meta()
     if existing:
         avgdl, bigram_avgdl = existing.avgdl, existing.bigram_avgdl
     else:
         avgdl = average_length(t for ed in prepared for t in ed.tokens)
         bigram_avgdl = _mean([n for ed in prepared for n in ed.bigram_lengths])
-    wanted = index_meta(embedder, avgdl, bigram_avgdl)
+    wanted = index_meta(embedder, avgdl, bigram_avgdl, settings.index)
     if prepared:
         check_free_space(settings, None, embedder)
     if store.meta is None:
@@ -267,7 +286,7 @@ def apply_plan(
 
     for ed in prepared:
         check_free_space(settings, ed, embedder)
-        catalog = _switch_in(store, catalog, ed, embedder, settings, progress, report)
+        catalog = _switch_in(store, catalog, ed, embedder, settings, progress, report, serving)
 
     for entry, changed in plan.update_metadata:
         current = catalog.entries[entry.id]
@@ -287,5 +306,5 @@ def apply_plan(
     report.garbage_collected = store.delete_except(catalog.edition_keys())
     store.flush()
     if report.changed:
-        store.optimize()
+        store.optimize(aside=serving)
     return report

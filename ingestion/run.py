@@ -57,7 +57,9 @@ def run_ingest(
     progress: ProgressSink,
     dry_run: bool = False,
     via: str = "cli",
+    serving: bool = False,
 ) -> IngestOutcome:
+    """`serving`: this process also answers searches on `store` (the server's ingestion job; see `apply_plan`)."""
     started = time.perf_counter()
     plan, manifest = plan_ingest(manifest_path, store, settings)
     if dry_run or plan.is_empty:
@@ -70,7 +72,7 @@ def run_ingest(
             _finish(settings, manifest_path, via, report, time.perf_counter() - started, progress)
             return IngestOutcome(plan, report)
         return IngestOutcome(plan, None)
-    report = apply_plan(plan, manifest, store, embedder, settings, progress)
+    report = apply_plan(plan, manifest, store, embedder, settings, progress, serving)
     _finish(settings, manifest_path, via, report, time.perf_counter() - started, progress)
     return IngestOutcome(plan, report)
 

@@ -18,20 +18,27 @@ from rag_service.dense import Embedder, load_embedder
 from rag_service.errors import BackendUnavailable
 from rag_service.ja_text import tokenizer_id
 from rag_service.rerank import Reranker, load_reranker
-from rag_service.settings import Settings
+from rag_service.settings import IndexSettings, Settings
 from rag_service.store import Backend, IndexMeta, SearchIndex, open_store
 
 log = logging.getLogger(__name__)
 
 
-def index_meta(embedder: Embedder | None, avgdl: float, bigram_avgdl: float = 0.0) -> IndexMeta:
-    """What an index built with this embedder and this tokeniser records (avgdl: the BM25 legs' lengths)."""
+def index_meta(
+    embedder: Embedder | None, avgdl: float, bigram_avgdl: float = 0.0, build: IndexSettings | None = None
+) -> IndexMeta:
+    """What an index built with this embedder and this tokeniser records (avgdl: the BM25 legs' lengths; `build`:
+    how its dense leg is built, recorded when the index is created)."""
+    build = build or IndexSettings()
     return IndexMeta(
         embedder_id=embedder.id if embedder else "none",
         dim=embedder.dim if embedder else 0,
         tokenizer=tokenizer_id(),
         avgdl=avgdl,
         bigram_avgdl=bigram_avgdl,
+        hnsw_m=build.hnsw_m,
+        hnsw_ef_construct=build.hnsw_ef_construct,
+        quantization=build.quantization,
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from rag_service.catalog import Catalog
-from rag_service.dense import Embedder
+from rag_service.dense import Embedder, QueryEmbedder
 from rag_service.fusion import FusionMethod, fuse
 from rag_service.index import CatalogView
 from rag_service.ja_text import char_bigrams, normalize_query, tokenize
@@ -121,6 +121,8 @@ class Retriever:
     ) -> None:
         self.store, self.embedder, self.settings, self.reranker = store, embedder, settings, reranker
         self._catalog = CatalogView(store)
+        cache = settings.retrieval.query_cache_size
+        self.query_embedder = QueryEmbedder(embedder, cache) if embedder is not None else None
 
     def catalog(self) -> Catalog:
         """The active editions (parsed once per catalog document: see `rag_service.index`)."""
@@ -197,10 +199,10 @@ class Retriever:
                     batch.append((leg, LegQuery(_VECTOR_OF[leg], vec)))
         timings["tokenize"] = (time.perf_counter() - t0) * 1000
         if "dense" in legs:
-            if self.embedder is None:
+            if self.query_embedder is None:
                 raise BadQuery("mode 'dense' needs a dense embedder, and RAG_EMBEDDER=none: use mode 'bm25'")
             t1 = time.perf_counter()
-            batch += [("dense", LegQuery(DENSE, self.embedder.embed_query(text).tolist())) for text in texts]
+            batch += [("dense", LegQuery(DENSE, vec.tolist())) for vec in self.query_embedder.embed(texts)]
             timings["embed"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
         results = self.store.search_legs([q for _, q in batch], flt, limit) if batch else []

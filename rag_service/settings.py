@@ -64,9 +64,33 @@ class RetrievalSettings(BaseModel):
     max_top_k: int = Field(50, ge=1, le=500, description="Largest top_k a request may ask for.")
     max_query_chars: int = Field(2000, ge=10, le=100_000, description="Longest query accepted (characters).")
     rerank_top_n: int = Field(30, ge=1, le=200, description="Fused hits the cross-encoder rescores (bounded cost).")
+    query_cache_size: int = Field(
+        1024,
+        ge=0,
+        le=1_000_000,
+        description="Query vectors kept (an LRU by normalised query text; 0: none): a repeated query skips the "
+        "embedder. Concurrent queries share one forward pass either way.",
+    )
 
     def leg_weights(self) -> dict[str, float]:
         return {"bm25": self.weight_bm25, "bigram": self.weight_bigram, "dense": self.weight_dense}
+
+
+class IndexSettings(BaseModel):
+    """How a new index is built: recorded in its meta at creation; an existing index keeps what it was built with
+    (a change takes effect with `rag ingest --rebuild`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    hnsw_m: int = Field(16, ge=4, le=128, description="HNSW edges per node of the dense leg (the engine's default).")
+    hnsw_ef_construct: int = Field(
+        100, ge=8, le=1000, description="HNSW candidates while building the dense leg's graph (the engine's default)."
+    )
+    quantization: Literal["none", "int8"] = Field(
+        "none",
+        description="Dense vectors also kept as int8 (scalar quantisation, 4x smaller): searched first, the best "
+        "rescored with the original vectors.",
+    )
 
 
 class AnswerSettings(BaseModel):
@@ -119,6 +143,7 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     bm25: Bm25Settings = Field(default_factory=Bm25Settings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
     api_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated API keys; requests to /v1 need one (Authorization: Bearer KEY or X-API-Key). "

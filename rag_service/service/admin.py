@@ -26,7 +26,11 @@ def _start(c: Container, manifest: Path, dry_run: bool, via: str) -> Job:
     from ingestion.run import outcome_doc, run_ingest
 
     def work(progress: CounterProgress) -> dict[str, object]:
-        return outcome_doc(run_ingest(c.settings, c.store, c.embedder, manifest, progress, dry_run=dry_run, via=via))
+        # this process also answers searches: the writer makes short engine calls and optimises aside
+        outcome = run_ingest(
+            c.settings, c.store, c.embedder, manifest, progress, dry_run=dry_run, via=via, serving=True
+        )
+        return outcome_doc(outcome)
 
     return c.jobs.start(work)
 

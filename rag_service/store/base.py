@@ -41,6 +41,10 @@ class IndexMeta:
     avgdl: float  # BM25 average document length (tokens) the document weights were computed with
     bigram_avgdl: float = 0.0  # the same for the character-bigram leg
     schema_version: int = 2  # 2: the `bigram` sparse leg
+    # how the dense leg was built (`IndexSettings`); an index written before they were recorded had these defaults
+    hnsw_m: int = 16
+    hnsw_ef_construct: int = 100
+    quantization: str = "none"  # "int8": scalar quantisation, searched with rescoring
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -159,8 +163,10 @@ class VectorStore(SearchIndex, Protocol):
         the catalog switch that activates the edition, deleted with its points (`delete_editions`, `delete_except`)."""
         ...
 
-    def optimize(self) -> None:
-        """Build the vector indexes after bulk writes (slow; a no-op where the engine does it itself)."""
+    def optimize(self, aside: bool = False) -> None:
+        """Build the vector indexes after bulk writes (slow; a no-op where the engine does it itself). `aside`: the
+        process also serves searches, so the build must not stop them (the embedded store builds in a child process
+        on a copy and swaps it in)."""
         ...
 
     def drop(self) -> None:

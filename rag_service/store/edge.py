@@ -22,21 +22,20 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import qdrant_edge as qe
 
 from rag_service.errors import IndexMismatchError, StoreLockedError
+from rag_service.store import edge_aside
 from rag_service.store.base import (
-    BIGRAM,
     DATETIME_FIELDS,
     DENSE,
     FACET_LIMIT,
     KEYWORD_FIELDS,
     SPARSE,
-    SPARSE_VECTORS,
     Fusion,
     IndexMeta,
     LegQuery,
@@ -49,9 +48,19 @@ from rag_service.store.base import (
     require_dense,
     require_open,
 )
+from rag_service.store.edge_model import (
+    dense_params,
+    edge_config,
+    edition_filter,
+    leg_vector,
+    to_filter,
+    to_point,
+    to_sparse,
+)
 from rag_service.types import SparseVector
 
 UPSERT_BATCH = 1024
+T = TypeVar("T")
 
 
 class EdgeStore:
@@ -84,6 +93,7 @@ class EdgeStore:
             if self._shard is not None:
                 raise RuntimeError(f"the store at {self.path} is already open")
             stored = self.read_meta()
+            edge_aside.recover(self.shard_dir)
             shard_exists = (self.shard_dir / "edge_config.json").exists()
             if stored is None and shard_exists:
                 raise _no_meta_error(self.meta_path)
@@ -104,10 +114,20 @@ class EdgeStore:
             return None
         return IndexMeta.from_dict(doc)
 
-    def optimize(self) -> None:
-        """Build HNSW and merge segments; blocks (~27 s at 50k points). Call after bulk upserts."""
+    def optimize(self, aside: bool = False) -> None:
+        """Build HNSW and merge segments; blocks (~27 s at 50k points). Call after bulk upserts. `aside`: in a child
+        process on a copy, swapped in after (`edge_aside`), so the searches of a serving process go on meanwhile."""
         with self._lock:
-            self._require_shard().optimize()
+            shard = self._require_shard()
+            if not aside:
+                shard.optimize()
+                return
+            shard.flush()
+            edge_aside.optimize_copy(self.shard_dir)
+            edge_aside.swap_in(self.shard_dir)
+            self._shard = qe.EdgeShard.load(str(self.shard_dir))
+            shard.close()  # a search that took the old handle before the swap retries on the new one (`_read`)
+            edge_aside.remove_old(self.shard_dir)
 
     def flush(self) -> None:
         with self._lock:
@@ -136,19 +156,19 @@ class EdgeStore:
         with self._lock:
             shard = self._require_shard()
             for start in range(0, len(points), UPSERT_BATCH):
-                batch = [_to_point(p) for p in points[start : start + UPSERT_BATCH]]
+                batch = [to_point(p) for p in points[start : start + UPSERT_BATCH]]
                 shard.update(qe.UpdateOperation.upsert_points(batch))
 
     def set_payload(self, edition_key: str, payload: dict[str, Any]) -> None:
         with self._lock:
-            op = qe.UpdateOperation.set_payload_by_filter(_edition_filter([edition_key]), payload)
+            op = qe.UpdateOperation.set_payload_by_filter(edition_filter([edition_key]), payload)
             self._require_shard().update(op)
 
     def delete_editions(self, edition_keys: Sequence[str]) -> None:
         if not edition_keys:
             return
         with self._lock:
-            op = qe.UpdateOperation.delete_points_by_filter(_edition_filter(edition_keys))
+            op = qe.UpdateOperation.delete_points_by_filter(edition_filter(edition_keys))
             self._require_shard().update(op)
             self._delete_outlines(None, edition_keys)
 
@@ -207,42 +227,55 @@ class EdgeStore:
         return doc
 
     def count(self, flt: SearchFilter | None = None) -> int:
-        return self._require_shard().count(qe.CountRequest(exact=True, filter=_to_filter(flt)))
+        request = qe.CountRequest(exact=True, filter=to_filter(flt))
+        return self._read(lambda shard: shard.count(request))
 
     def edition_counts(self) -> dict[str, int]:
-        facet = self._require_shard().facet(qe.FacetRequest(key="edition_key", limit=FACET_LIMIT, exact=True))
+        request = qe.FacetRequest(key="edition_key", limit=FACET_LIMIT, exact=True)
+        facet = self._read(lambda shard: shard.facet(request))
         return {str(hit.value): hit.count for hit in facet.hits if hit.count > 0}
 
     def search_sparse(
         self, vec: SparseVector, flt: SearchFilter | None, limit: int, with_payload: bool = True
     ) -> list[ScoredPoint]:
-        query = qe.Query.Nearest(_to_sparse(vec), using=SPARSE)
-        return self._query(qe.QueryRequest(limit=limit, query=query, filter=_to_filter(flt), with_payload=with_payload))
+        query = qe.Query.Nearest(to_sparse(vec), using=SPARSE)
+        return self._query(qe.QueryRequest(limit=limit, query=query, filter=to_filter(flt), with_payload=with_payload))
 
     def search_dense(
         self, vec: Sequence[float], flt: SearchFilter | None, limit: int, with_payload: bool = True
     ) -> list[ScoredPoint]:
         require_dense(self.meta)
         query = qe.Query.Nearest(as_floats(vec), using=DENSE)
-        return self._query(qe.QueryRequest(limit=limit, query=query, filter=_to_filter(flt), with_payload=with_payload))
+        params = dense_params(self.meta)
+        flt_ = to_filter(flt)
+        return self._query(
+            qe.QueryRequest(limit=limit, query=query, filter=flt_, with_payload=with_payload, params=params)
+        )
 
     def search_legs(self, legs: Sequence[LegQuery], flt: SearchFilter | None, limit: int) -> list[list[ScoredPoint]]:
         if not legs:
             return []
-        f = _to_filter(flt)
+        f = to_filter(flt)
+        dense = dense_params(self.meta)
         requests = [
-            qe.QueryRequest(limit=limit, query=qe.Query.Nearest(_leg_vector(leg), using=leg.using), filter=f)
+            qe.QueryRequest(
+                limit=limit,
+                query=qe.Query.Nearest(leg_vector(leg), using=leg.using),
+                filter=f,
+                params=dense if leg.using == DENSE else None,
+            )
             for leg in legs
         ]
         if any(leg.using == DENSE for leg in legs):
             require_dense(self.meta)
-        results = self._require_shard().query_batch(qe.QueryBatchRequest(requests))
+        batch = qe.QueryBatchRequest(requests)
+        results = self._read(lambda shard: shard.query_batch(batch))
         return [[ScoredPoint(id=str(h.id), score=h.score, payload={}) for h in hits] for hits in results]
 
     def retrieve(self, ids: Sequence[str]) -> list[ScoredPoint]:
         if not ids:
             return []
-        records = self._require_shard().retrieve(list(ids), True, False)
+        records = self._read(lambda shard: shard.retrieve(list(ids), True, False))
         return [ScoredPoint(id=str(r.id), score=0.0, payload=dict(r.payload or {})) for r in records]
 
     def search_hybrid(
@@ -256,10 +289,10 @@ class EdgeStore:
         rrf_k: int,
     ) -> list[ScoredPoint]:
         require_dense(self.meta)
-        f = _to_filter(flt)
+        f = to_filter(flt)
         prefetches = [
             qe.Prefetch(limit=prefetch_limit, query=qe.Query.Nearest(as_floats(dense), using=DENSE), filter=f),
-            qe.Prefetch(limit=prefetch_limit, query=qe.Query.Nearest(_to_sparse(sparse), using=SPARSE), filter=f),
+            qe.Prefetch(limit=prefetch_limit, query=qe.Query.Nearest(to_sparse(sparse), using=SPARSE), filter=f),
         ]
         # the stubs type Fusion.Rrf / Fusion.Dbsf as nested classes, not as Fusion values
         fuse = cast(qe.Fusion, qe.Fusion.Rrf(k=rrf_k) if fusion == "rrf" else qe.Fusion.Dbsf())
@@ -268,8 +301,18 @@ class EdgeStore:
     # helpers -----------------------------------------------------------------------------------
 
     def _query(self, request: qe.QueryRequest) -> list[ScoredPoint]:
-        hits = self._require_shard().query(request)
+        hits = self._read(lambda shard: shard.query(request))
         return [ScoredPoint(id=str(h.id), score=h.score, payload=dict(h.payload or {})) for h in hits]
+
+    def _read(self, call: Callable[[qe.EdgeShard], T]) -> T:
+        """A read on the current shard; once more on the new one when `optimize(aside=True)` swapped it meanwhile."""
+        shard = self._require_shard()
+        try:
+            return call(shard)
+        except Exception:
+            if self._shard is None or self._shard is shard:
+                raise
+            return call(self._shard)
 
     def _require_shard(self) -> qe.EdgeShard:
         if self._shard is None:
@@ -289,7 +332,7 @@ class EdgeStore:
 def _load_or_create(shard_dir: Path, meta: IndexMeta, create: bool) -> qe.EdgeShard:
     try:
         if create:
-            return qe.EdgeShard.create(str(shard_dir), _edge_config(meta))
+            return qe.EdgeShard.create(str(shard_dir), edge_config(meta))
         return qe.EdgeShard.load(str(shard_dir))
     except Exception as e:  # the binding raises a bare Exception
         if "WouldBlock" in str(e):
@@ -300,53 +343,11 @@ def _load_or_create(shard_dir: Path, meta: IndexMeta, create: bool) -> qe.EdgeSh
         raise
 
 
-def _edge_config(meta: IndexMeta) -> qe.EdgeConfig:
-    sparse = {name: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf) for name in SPARSE_VECTORS}
-    if meta.dim == 0:
-        return qe.EdgeConfig(sparse_vectors=sparse)
-    dense = {DENSE: qe.EdgeVectorParams(size=meta.dim, distance=qe.Distance.Cosine)}
-    return qe.EdgeConfig(vectors=dense, sparse_vectors=sparse)
-
-
 def _no_meta_error(meta_path: Path) -> IndexMismatchError:
     return IndexMismatchError(
         f"The index beside {meta_path} has no {meta_path.name}, so its embedder and tokenizer are unknown. "
         "Re-index with `rag ingest --rebuild`."
     )
-
-
-def _to_point(p: StoredPoint) -> qe.Point:
-    vector: dict[str, Any] = {SPARSE: _to_sparse(p.sparse)}
-    if p.bigram is not None:
-        vector[BIGRAM] = _to_sparse(p.bigram)
-    if p.dense is not None:
-        vector[DENSE] = as_floats(p.dense)
-    return qe.Point(p.id, vector, p.payload)
-
-
-def _leg_vector(leg: LegQuery) -> Any:
-    return _to_sparse(leg.vector) if isinstance(leg.vector, SparseVector) else as_floats(leg.vector)
-
-
-def _to_sparse(vec: SparseVector) -> qe.SparseVector:
-    return qe.SparseVector(list(vec.indices), list(vec.values))
-
-
-def _edition_filter(edition_keys: Sequence[str]) -> qe.Filter:
-    return qe.Filter(must=[qe.FieldCondition(key="edition_key", match=qe.MatchAny(list(edition_keys)))])
-
-
-def _to_filter(flt: SearchFilter | None) -> qe.Filter | None:
-    if flt is None:
-        return None
-    must: list[Any] = [qe.FieldCondition(key=k, match=qe.MatchAny(v)) for k, v in flt.any_of()]
-    if flt.published_from is not None or flt.published_to is not None:
-        rng = qe.RangeDateTime(
-            gte=flt.published_from.isoformat() if flt.published_from else None,
-            lte=flt.published_to.isoformat() if flt.published_to else None,
-        )
-        must.append(qe.FieldCondition(key="published", range=rng))
-    return qe.Filter(must=must) if must else None
 
 
 def outline_file(edition_key: str) -> str:

@@ -46,6 +46,7 @@ META_KEY = "rag_index_meta"
 CATALOG_ID = 1
 OUTLINE_OF = "outline_of"  # the payload key of an outline point in the catalog collection: its edition key
 UPSERT_BATCH = 256
+RESCORE_OVERSAMPLING = 2.0  # as the embedded store (`edge_model`)
 
 
 class RemoteStore:
@@ -88,7 +89,7 @@ class RemoteStore:
         with self._guard():
             return self._read_meta()
 
-    def optimize(self) -> None:
+    def optimize(self, aside: bool = False) -> None:
         """The server builds its indexes in the background: nothing to do."""
 
     def flush(self) -> None:
@@ -230,8 +231,20 @@ class RemoteStore:
         if any(leg.using == DENSE for leg in legs):
             require_dense(self.meta)
         f = _to_filter(flt)
+        rescore = None
+        if self.meta is not None and self.meta.quantization == "int8":
+            rescore = m.SearchParams(
+                quantization=m.QuantizationSearchParams(rescore=True, oversampling=RESCORE_OVERSAMPLING)
+            )
         requests = [
-            m.QueryRequest(query=_leg_vector(leg), using=leg.using, filter=f, limit=limit, with_payload=False)
+            m.QueryRequest(
+                query=_leg_vector(leg),
+                using=leg.using,
+                filter=f,
+                limit=limit,
+                with_payload=False,
+                params=rescore if leg.using == DENSE else None,
+            )
             for leg in legs
         ]
         with self._guard():
@@ -286,10 +299,15 @@ class RemoteStore:
         return IndexMeta.from_dict(doc) if isinstance(doc, dict) else None
 
     def _create(self, meta: IndexMeta) -> None:
+        quant = None
+        if meta.quantization == "int8":
+            quant = m.ScalarQuantization(scalar=m.ScalarQuantizationConfig(type=m.ScalarType.INT8, always_ram=True))
         dense = {DENSE: m.VectorParams(size=meta.dim, distance=m.Distance.COSINE)} if meta.dim else {}
         self._client.create_collection(
             self.collection,
             vectors_config=dense,
+            hnsw_config=m.HnswConfigDiff(m=meta.hnsw_m, ef_construct=meta.hnsw_ef_construct),
+            quantization_config=quant,
             sparse_vectors_config={name: m.SparseVectorParams(modifier=m.Modifier.IDF) for name in SPARSE_VECTORS},
             metadata={META_KEY: meta.to_dict()},
         )
