@@ -96,6 +96,18 @@ def lines(event: IngestEvent) -> list[tuple[str, str | None]]:
     return []
 
 
+def plain_lines(event: IngestEvent, position: str = "") -> list[str]:
+    """What a log (stderr not a terminal) shows besides `lines`, where a terminal has bars: one line as each edition
+    starts (`position`: `[3/12] `) and one as it becomes searchable, so a long first ingest is never silent."""
+    match event:
+        case EditionStarted(source_id=sid, title=title):
+            return [f"{position}{sid}: reading {title} …"]
+        case EditionFinished(source_id=sid, outcome=outcome, chunks=chunks, pages=pages, ocr_pages=ocr):
+            by_ocr = f", {ocr} by OCR" if ocr else ""
+            return [f"{sid}: {outcome}, {chunks} chunks from {pages} pages{by_ocr}"]
+    return []
+
+
 class RichProgress:
     """On a terminal: bars for documents, pages and chunks (stderr), each event's lines printed above them. When
     stderr is not a terminal (a log file, CI): no bars, the events' lines as plain text."""
@@ -117,6 +129,7 @@ class RichProgress:
         )
         self._tasks: dict[str, TaskID] = {}
         self._totals: dict[str, int] = {}
+        self._started = 0  # editions started (the plain lines' `[n/N]`)
 
     def __enter__(self) -> RichProgress:
         self._progress.__enter__()
@@ -140,8 +153,12 @@ class RichProgress:
     def event(self, event: IngestEvent) -> None:
         from rich.text import Text
 
-        for text, style in lines(event):
-            if self.bars:
+        if self.bars:
+            for text, style in lines(event):
                 self._progress.console.print(Text(text, style=style or ""))
-            else:
-                print(text, file=sys.stderr, flush=True)
+            return
+        if isinstance(event, EditionStarted):
+            self._started += 1
+        position = f"[{self._started}/{self._totals.get('documents', 0)}] "
+        for text in [*plain_lines(event, position), *(text for text, _ in lines(event))]:
+            print(text, file=sys.stderr, flush=True)

@@ -3,7 +3,7 @@ page image. Thin: each route calls one use case of `rag_service.service`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -15,6 +15,7 @@ from rag_service.wire import (
     EditionChangesResponse,
     EditionStatus,
     HitOut,
+    OutlineResponse,
     RecommendationsQuery,
     RecommendationsResponse,
     SearchRequest,
@@ -39,12 +40,12 @@ def documents(c: ContainerDep, who: CallerDep) -> DocumentsResponse:
     return service.documents(c, who)
 
 
-@router.get("/documents/{source_id}/outline", tags=["corpus"])
-def document_outline(source_id: str, c: ContainerDep, who: CallerDep) -> dict[str, Any]:
+@router.get("/documents/{source_id}/outline", response_model=OutlineResponse, tags=["corpus"])
+def document_outline(source_id: str, c: ContainerDep, who: CallerDep) -> OutlineResponse:
     """What ingestion read from one edition: section tree with pages, every recommendation with its own grade and
     pages, pages OCR'd and left out, text-quality scores (the same as `rag corpus show ID --json`). Read from the
     index: the source PDF is not opened."""
-    return service.outline(c, who, source_id)
+    return service.outline_response(c, who, source_id)
 
 
 @router.get("/documents/{source_id}/changes", response_model=EditionChangesResponse, tags=["corpus"])

@@ -198,5 +198,7 @@ def corpus_show(
     from rag_service.outline import outline_text
 
     with handled(), service.opened(Settings(), models=False) as c:
-        outline = service.outline(c, service.LOCAL, source_id)
-    print(json.dumps(outline, ensure_ascii=False, indent=1) if as_json else outline_text(outline))
+        if as_json:  # what the API's outline route sends
+            print(service.outline_response(c, service.LOCAL, source_id).model_dump_json(indent=1))
+            return
+        print(outline_text(service.outline(c, service.LOCAL, source_id)))

@@ -30,6 +30,7 @@ from rag_service.wire import (
     FeedbackResponse,
     HitOut,
     JobOut,
+    OutlineResponse,
     PiiMaskResponse,
     RecommendationsResponse,
     SearchResponse,
@@ -137,7 +138,7 @@ class AsyncRagClient:
     async def documents(self) -> DocumentsResponse:
         return await self._send(Calls.documents())
 
-    async def outline(self, source_id: str) -> dict[str, Any]:
+    async def outline(self, source_id: str) -> OutlineResponse:
         return await self._send(Calls.outline(source_id))
 
     async def changes(self, source_id: str, since: str | None = None) -> EditionChangesResponse:

@@ -38,6 +38,7 @@ from rag_service.wire import (
     IngestRequest,
     JobOut,
     Mode,
+    OutlineResponse,
     PiiMaskRequest,
     PiiMaskResponse,
     QueryKind,
@@ -228,8 +229,8 @@ class Calls:
         return Call("GET", "/v1/documents", _model(DocumentsResponse))
 
     @staticmethod
-    def outline(source_id: str) -> Call[dict[str, Any]]:
-        return Call("GET", f"/v1/documents/{quote(source_id, safe='')}/outline", _as_dict)
+    def outline(source_id: str) -> Call[OutlineResponse]:
+        return Call("GET", f"/v1/documents/{quote(source_id, safe='')}/outline", _model(OutlineResponse))
 
     @staticmethod
     def changes(source_id: str, since: str | None = None) -> Call[EditionChangesResponse]:

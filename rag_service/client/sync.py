@@ -30,6 +30,7 @@ from rag_service.wire import (
     FeedbackResponse,
     HitOut,
     JobOut,
+    OutlineResponse,
     PiiMaskResponse,
     RecommendationsResponse,
     SearchResponse,
@@ -141,7 +142,7 @@ class RagClient:
     def documents(self) -> DocumentsResponse:
         return self._send(Calls.documents())
 
-    def outline(self, source_id: str) -> dict[str, Any]:
+    def outline(self, source_id: str) -> OutlineResponse:
         return self._send(Calls.outline(source_id))
 
     def changes(self, source_id: str, since: str | None = None) -> EditionChangesResponse:

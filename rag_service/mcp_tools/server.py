@@ -7,28 +7,31 @@ domain errors become tool errors in one place (`tool_errors`). Served over strea
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ImageContent, TextContent
+from mcp.types import CallToolResult, ContentBlock, ImageContent, TextContent
 from pydantic import Field
 
 from rag_service import service
 from rag_service.errors import RagError
 from rag_service.service import Caller, Container
 from rag_service.settings import Settings
+from rag_service.version import service_version
 from rag_service.wire import (
     AnswerRequest,
     AnswerResponse,
+    CitedPassageOut,
     Direction,
     EditionChangesResponse,
     EditionStatus,
     Mode,
+    OutlineResponse,
+    PageImageOut,
     RecommendationsQuery,
     RecommendationsResponse,
     SearchFilters,
@@ -70,6 +73,7 @@ def build_mcp(get: GetContainer, settings: Settings, identify: Identify) -> MCPS
     server: MCPServer = MCPServer(
         "jp-guideline-rag",
         instructions="日本の診療ガイドラインと医療関連法令の検索。回答には必ず出典（ガイドライン名・版・ページ）を示すこと。",
+        version=service_version(),
         log_level="WARNING",
     )
     _search_tools(server, get, identify)
@@ -100,26 +104,19 @@ def _search_tools(server: MCPServer, get: GetContainer, identify: Identify) -> N
     @server.tool()
     def get_citation(
         ctx: Context, chunk_id: Annotated[str, Field(description="A hit's chunk_id (from search_guidelines).")]
-    ) -> list[TextContent | ImageContent]:
-        """One passage by its chunk_id: its text and citation (JSON), and the PDF page it stands on as a PNG with
-        the passage highlighted (for a PDF source)."""
+    ) -> Annotated[CallToolResult, CitedPassageOut]:
+        """One passage by its chunk_id: its text and citation, and the PDF page it stands on as a PNG with the
+        passage highlighted (for a PDF source; otherwise `why` says there is none)."""
         with tool_errors():
             cited = service.cited_page(get(), identify(ctx), chunk_id, PAGE_DPI)
-        out: list[TextContent | ImageContent] = [
-            TextContent(type="text", text=cited.hit.model_dump_json(exclude={"scores"}))
-        ]
-        if cited.image is None:  # not a PDF, or the file is gone: the text is the whole citation
-            why = json.dumps({"page_image": None, "why": cited.why}, ensure_ascii=False)
-            return [*out, TextContent(type="text", text=why)]
-        png = base64.b64encode(cited.image.png).decode("ascii")
-        note = {
-            "page_image": {"page": cited.image.page, "pages": cited.image.pages, "highlighted_boxes": cited.image.boxes}
-        }
-        return [
-            *out,
-            ImageContent(type="image", data=png, mime_type="image/png"),
-            TextContent(type="text", text=json.dumps(note)),
-        ]
+        image = cited.image
+        page = PageImageOut(page=image.page, pages=image.pages, highlighted_boxes=image.boxes) if image else None
+        out = CitedPassageOut(hit=cited.hit, page_image=page, why=cited.why)
+        content: list[ContentBlock] = [TextContent(type="text", text=out.model_dump_json(exclude={"hit": {"scores"}}))]
+        if image is not None:
+            png = base64.b64encode(image.png).decode("ascii")
+            content.append(ImageContent(type="image", data=png, mime_type="image/png"))
+        return CallToolResult(content=content, structured_content=out.model_dump(mode="json"))
 
 
 def _corpus_tools(server: MCPServer, get: GetContainer, identify: Identify) -> None:
@@ -127,11 +124,11 @@ def _corpus_tools(server: MCPServer, get: GetContainer, identify: Identify) -> N
     def guideline_outline(
         ctx: Context,
         source_id: Annotated[str, Field(description="An edition's source_id (from a hit's citation).")],
-    ) -> dict[str, Any]:
+    ) -> OutlineResponse:
         """What ingestion read from one edition: its sections with pages, and every recommendation (推奨) with its
         own number, text, grade (strength, certainty, direction, as printed) and pages; pages OCR'd and left out."""
         with tool_errors():
-            return service.outline(get(), identify(ctx), source_id)
+            return service.outline_response(get(), identify(ctx), source_id)
 
     @server.tool()
     def list_recommendations(

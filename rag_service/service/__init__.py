@@ -9,7 +9,15 @@ from rag_service.service.access import LOCAL, Access, ApiKey, Caller, load_keys
 from rag_service.service.admin import audit, job, job_watch, set_status, snapshot, start_ingest
 from rag_service.service.answering import Answered, AnswerStream, answer, exam, stream
 from rag_service.service.container import Container, open_container, opened
-from rag_service.service.corpus import CorpusPlan, changes, corpus_plan, documents, outline, recommendations
+from rag_service.service.corpus import (
+    CorpusPlan,
+    changes,
+    corpus_plan,
+    documents,
+    outline,
+    outline_response,
+    recommendations,
+)
 from rag_service.service.retrieval import (
     CitedPage,
     CitedPassage,
@@ -52,6 +60,7 @@ __all__ = [
     "open_container",
     "opened",
     "outline",
+    "outline_response",
     "page_image",
     "readiness",
     "recommendations",

@@ -45,6 +45,11 @@ def outline(c: Container, who: Caller, source_id: str) -> dict[str, Any]:
     return edition_outline(c.store, _entry(c, source_id))
 
 
+def outline_response(c: Container, who: Caller, source_id: str) -> wire.OutlineResponse:
+    """`outline` as the API and MCP send it (typed, with its schema)."""
+    return wire.OutlineResponse.model_validate(outline(c, who, source_id))
+
+
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold().replace(" ", "")
 

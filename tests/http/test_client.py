@@ -76,7 +76,7 @@ def test_corpus_safety_and_exam_routes(served: tuple[str, RuleLLM]) -> None:
         fb = rag.feedback("answer", True, query="山田太郎さんの件", reason="根拠が明確")
         exam = rag.exam(QUESTION, {"a": "12時間以内", "b": "24時間以内"}, mode="bm25")
     assert {e.source_id for e in editions} == {"law-19dc84fdb0", "law-1514a233a6"}
-    assert outline["source_id"] == "law-19dc84fdb0"
+    assert outline.source_id == "law-19dc84fdb0" and outline.title == "医師法" and outline.sections
     assert "090-1234-5678" not in masked.masked and {s.type for s in masked.spans} >= {"PHONE"}
     assert fb.id and fb.query is not None and "山田太郎" not in fb.query
     assert exam.citations == [] or exam.citations[0].citation.source_id == "law-19dc84fdb0"

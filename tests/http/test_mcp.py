@@ -10,6 +10,7 @@ import os
 import shutil
 import sys
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,9 +21,11 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, ImageContent, TextContent
 
+from rag_service import service
 from rag_service.client import RagClient
 from rag_service.server import create_app
 from rag_service.settings import Settings
+from rag_service.version import service_version
 from tests.local_server import serve_in_thread
 from tests.rule_llm import RuleLLM
 
@@ -66,7 +69,25 @@ async def search_then_cite(client: Client) -> dict[str, Any]:
     hits = (found.structured_content or {})["hits"]
     cited = await client.call_tool("get_citation", {"chunk_id": hits[0]["chunk_id"]})
     missing = await client.call_tool("get_citation", {"chunk_id": "存在しないID"})
-    return {"tools": {t.name for t in tools.tools}, "found": found, "hits": hits, "cited": cited, "missing": missing}
+    return {
+        "tools": {t.name for t in tools.tools},
+        "schemas": {t.name: t.output_schema for t in tools.tools},
+        "version": client.server_info.version if client.server_info else None,
+        "found": found,
+        "hits": hits,
+        "cited": cited,
+        "missing": missing,
+    }
+
+
+def check_schemas(got: dict[str, Any]) -> None:
+    """Every tool declares its output schema (agents validate and read `structured_content` by it), and the server
+    reports the installed version."""
+    assert got["version"] == service_version()
+    for name, schema in got["schemas"].items():
+        assert schema and schema["type"] == "object" and schema["properties"], name
+    assert {"hits", "timings_ms"} <= set(got["schemas"]["search_guidelines"]["properties"])
+    assert {"hit", "page_image", "why"} <= set(got["schemas"]["get_citation"]["properties"])
 
 
 def check_search_and_citation(got: dict[str, Any]) -> None:
@@ -76,13 +97,12 @@ def check_search_and_citation(got: dict[str, Any]) -> None:
     assert "異状" in top["text"] and top["citation"]["page_start"] >= 1
     cited = got["cited"]
     assert not cited.is_error
-    doc = json.loads(texts(cited)[0])
+    doc = (cited.structured_content or {})["hit"]
     assert doc["chunk_id"] == top["chunk_id"] and doc["text"] == top["text"] and doc["citation"]["title"] == "医師法"
-    images = [c for c in cited.content if isinstance(c, ImageContent)]
-    if images:  # a PDF source: the cited page as a PNG
-        assert images[0].mime_type == "image/png" and base64.b64decode(images[0].data)[:8] == b"\x89PNG\r\n\x1a\n"
-    else:  # the laws are text sources: no page to show, and the reason given
-        assert json.loads(texts(cited)[1])["page_image"] is None
+    assert json.loads(texts(cited)[0])["hit"]["chunk_id"] == doc["chunk_id"]  # the same, for a client without it
+    # the laws are text sources: no page image, and the reason given
+    assert not [c for c in cited.content if isinstance(c, ImageContent)]
+    assert (cited.structured_content or {})["page_image"] is None and (cited.structured_content or {})["why"]
     assert got["missing"].is_error and "存在しないID" in texts(got["missing"])[0]
 
 
@@ -97,6 +117,7 @@ def test_http_lists_the_tools_and_returns_cited_hits(served: str) -> None:
         "answer_with_citations",
     }
     check_search_and_citation(got)
+    check_schemas(got)
 
 
 def test_http_answer_tool_cites_and_needs_the_answer_scope(served: str) -> None:
@@ -148,6 +169,41 @@ def test_stdio_rag_mcp_opens_the_index_itself(law_index: tuple[Path, Path], tmp_
     corpus = {"guideline_outline", "list_recommendations", "edition_changes"}
     assert got["tools"] == {"search_guidelines", "get_citation", *corpus}  # no LLM: no answer tool
     check_search_and_citation(got)
+    check_schemas(got)
+
+
+def test_stdio_on_an_index_held_elsewhere_answers_with_the_reason(law_index: tuple[Path, Path], tmp_path: Path) -> None:
+    """An MCP client sees only the protocol: while another process (here: this one, as `rag serve` would) holds the
+    index, `rag mcp` still starts, each tool call is an error that says what to do, and once the index is free the
+    next call answers."""
+    shutil.copytree(law_index[0], tmp_path / "var")
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+        "HF_HUB_OFFLINE": "1",
+        "RAG_DATA_DIR": str(tmp_path / "var"),
+        "RAG_EMBEDDER": "none",
+    }
+    params = StdioServerParameters(command=sys.executable, args=["-m", "rag_service.cli", "mcp"], env=env)
+    held = ExitStack()
+    held.enter_context(service.opened(Settings(data_dir=tmp_path / "var", embedder="none")))  # as `rag serve` does
+
+    async def go() -> tuple[CallToolResult, CallToolResult, Any]:
+        async with Client(params, read_timeout_seconds=120) as client:
+            tools = await client.list_tools()
+            refused = await client.call_tool("search_guidelines", {"query": QUERY, "mode": "bm25"})
+            held.close()  # the other process lets go
+            found = await client.call_tool("search_guidelines", {"query": QUERY, "mode": "bm25"})
+            return refused, found, tools
+
+    try:
+        refused, found, tools = asyncio.run(go())
+    finally:
+        held.close()
+    assert "search_guidelines" in {t.name for t in tools.tools}
+    assert refused.is_error
+    assert "holds the index" in texts(refused)[0] and "/mcp" in texts(refused)[0]
+    assert not found.is_error and (found.structured_content or {})["hits"][0]["citation"]["title"] == "医師法"
 
 
 def test_get_citation_of_a_pdf_passage_carries_the_highlighted_page(tmp_path: Path) -> None:
@@ -175,7 +231,7 @@ def test_get_citation_of_a_pdf_passage_carries_the_highlighted_page(tmp_path: Pa
     with serve_in_thread(create_app(settings)) as port:
         cited = over_http(f"http://127.0.0.1:{port}/mcp", None, cite)
         with RagClient(f"http://127.0.0.1:{port}") as rag:  # the typed client reaches the same chunk and page
-            cited_id = json.loads(texts(cited)[0])["chunk_id"]
+            cited_id = (cited.structured_content or {})["hit"]["chunk_id"]
             same = rag.chunk(cited_id)
             png = rag.chunk_page(cited_id, dpi=72)
         (tmp_path / "guidelines" / "demo_htn_2025.pdf").unlink()  # the outline is read from the index, not the PDF
@@ -187,8 +243,8 @@ def test_get_citation_of_a_pdf_passage_carries_the_highlighted_page(tmp_path: Pa
     assert not cited.is_error
     images = [c for c in cited.content if isinstance(c, ImageContent)]
     assert len(images) == 1 and base64.b64decode(images[0].data)[:8] == b"\x89PNG\r\n\x1a\n"
-    note = json.loads(texts(cited)[-1])["page_image"]
-    doc = json.loads(texts(cited)[0])
+    note = (cited.structured_content or {})["page_image"]
+    doc = (cited.structured_content or {})["hit"]
     assert (
         doc["citation"]["page_start"] <= note["page"] <= doc["citation"]["page_end"] and note["highlighted_boxes"] > 0
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -156,6 +157,9 @@ def test_ingest_names_the_pages_it_ocrd_and_left_out(tmp_path: Path) -> None:
     code, out = rag(tmp_path, manifest, "ingest", RAG_OCR="off")
     assert code == 0, out
     assert "manual-dialysis: 1 pages left out" in out and "p.2 a page image with no text layer" in out
+    # not a terminal (a log, CI): a line as each edition starts and one as it is searchable, not silence until the end
+    assert "[1/1] manual-dialysis: reading 災害時透析マニュアル …" in out
+    assert re.search(r"manual-dialysis: added, \d+ chunks from 3 pages\n", out), out
     code, shown = rag(tmp_path, manifest, "corpus", "show", "manual-dialysis", "--json")
     assert json.loads(shown)["left_out"][0]["page"] == 2
     if tessdata() is None:
