@@ -28,11 +28,13 @@ router = APIRouter(prefix="/v1")
 @router.post("/search", response_model=SearchResponse, tags=["search"])
 def search(
     body: SearchRequest, c: ContainerDep, who: CallerDep, note: NoteDep, metrics: MetricsDep, request: Request
-) -> SearchResponse:
+) -> Response:
     found = service.search(c, who, body, note)
     metrics.observe_stages(found.timings_ms)
     request.state.stages = found.timings_ms
-    return found
+    # the model is valid already: pydantic-core writes its JSON once (FastAPI would validate and encode it again;
+    # measured 0.77× the c=1 latency at 100k chunks, README Benchmarks)
+    return Response(found.model_dump_json(), media_type="application/json")
 
 
 @router.get("/documents", response_model=DocumentsResponse, tags=["corpus"])

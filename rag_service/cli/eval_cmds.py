@@ -101,6 +101,9 @@ def bench(
     requests: Annotated[int, typer.Option(help="HTTP requests per mode, size and concurrency.")] = 400,
     quick: Annotated[bool, typer.Option("--quick", help="Fewer repeats and time caps (a smoke run).")] = False,
     out: Annotated[Path, typer.Option(help="Report folder.")] = Path("bench-results/bench"),
+    baseline_root: Annotated[
+        Path | None, typer.Option(help="A checkout of today's code, run on the same indexes beside ours.")
+    ] = None,
 ) -> None:
     """Ingestion and search benchmarks in one run: report.json and report.md with the machine, package versions
     and the commit (1,000,000 chunks: ~8 GB of disk and ~40 minutes on 2 cores, most of it HNSW)."""
@@ -110,7 +113,7 @@ def bench(
         levels = [int(c) for c in concurrency.split(",") if c.strip()]
     except ValueError:
         fail(f"--concurrency takes whole numbers, comma-separated; got {concurrency!r}")
-    path = run_bench(out, sizes, levels or [1], requests, quick)
+    path = run_bench(out, sizes, levels or [1], requests, quick, baseline_root)
     err.print(f"report written to {path}")
 
 
