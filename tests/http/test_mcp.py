@@ -150,8 +150,9 @@ def test_http_without_a_key_is_refused(served: str) -> None:
     assert r.status_code == 401 and "Authorization: Bearer" in r.json()["detail"]
 
 
-def test_stdio_rag_mcp_opens_the_index_itself(law_index: tuple[Path, Path], tmp_path: Path) -> None:
-    shutil.copytree(law_index[0], tmp_path / "var")
+def rag_mcp_on_a_copy(index: Path, tmp_path: Path) -> StdioServerParameters:
+    """`rag mcp` as a desktop client starts it, on a copy of the index under `tmp_path/var`."""
+    shutil.copytree(index, tmp_path / "var")
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", str(tmp_path)),
@@ -159,7 +160,11 @@ def test_stdio_rag_mcp_opens_the_index_itself(law_index: tuple[Path, Path], tmp_
         "RAG_DATA_DIR": str(tmp_path / "var"),
         "RAG_EMBEDDER": "none",
     }
-    params = StdioServerParameters(command=sys.executable, args=["-m", "rag_service.cli", "mcp"], env=env)
+    return StdioServerParameters(command=sys.executable, args=["-m", "rag_service.cli", "mcp"], env=env)
+
+
+def test_stdio_rag_mcp_opens_the_index_itself(law_index: tuple[Path, Path], tmp_path: Path) -> None:
+    params = rag_mcp_on_a_copy(law_index[0], tmp_path)
 
     async def go() -> dict[str, Any]:
         async with Client(params, read_timeout_seconds=120) as client:
@@ -176,15 +181,7 @@ def test_stdio_on_an_index_held_elsewhere_answers_with_the_reason(law_index: tup
     """An MCP client sees only the protocol: while another process (here: this one, as `rag serve` would) holds the
     index, `rag mcp` still starts, each tool call is an error that says what to do, and once the index is free the
     next call answers."""
-    shutil.copytree(law_index[0], tmp_path / "var")
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": os.environ.get("HOME", str(tmp_path)),
-        "HF_HUB_OFFLINE": "1",
-        "RAG_DATA_DIR": str(tmp_path / "var"),
-        "RAG_EMBEDDER": "none",
-    }
-    params = StdioServerParameters(command=sys.executable, args=["-m", "rag_service.cli", "mcp"], env=env)
+    params = rag_mcp_on_a_copy(law_index[0], tmp_path)
     held = ExitStack()
     held.enter_context(service.opened(Settings(data_dir=tmp_path / "var", embedder="none")))  # as `rag serve` does
 
