@@ -57,8 +57,8 @@ _KYOTO = re.compile(
 _KYOTO_CUE = re.compile(r"通[^\n]{1,8}?(?:上[ルる]|下[ルる]|[東西]入)")
 # an address in half-width kana, as a clerk's system prints it: 住所 ｵｵｻｶﾌ ｽｲﾀｼ ｾﾝﾘﾔﾏﾆｼ 2-4-6
 _KANA_ADDRESS = re.compile(r"(?:住所|自宅)[:： ]*([ｦ-ﾟ]{2,}(?: ?[ｦ-ﾟ]+){0,6} ?\d+(?:-\d+){0,3})(?![\d-])")
-# an address a form splits over labelled fields: （都道府県）：福岡県 （市区町村）：糟屋郡粕屋町 （番地）：…; a field's value
-# runs to the end of its line or to the next label (建物名：グランシャリオ香椎 1104)
+# an address a form splits over labelled fields: （都道府県）：福岡県 （市区町村）：糟屋郡粕屋町 （番地）：…;
+# a field's value runs to the end of its line or to the next label (建物名：グランシャリオ香椎 1104)
 _FIELD_END = r"(?=[\s(]|$)"
 _MORE_WORDS = r"(?: (?![^\s]*[:：])[^\s,、。:：（(]{1,20})*"
 _FIELDS = re.compile(
@@ -79,12 +79,14 @@ _ORG = (
     r"|署|会社|法人|協会|学校|当院|本院|分院)"
 )
 _ORG_BEFORE = re.compile(_ORG + r"(?:[ :：]?[^\s、。,（(様宅:：]{1,14})?[（( :：]*$")
-_ORG_AFTER = re.compile(r" ?[^\s、。,]{0,14}?(?:病院|医院|クリニック|診療所|本館|別館|号館|薬局|役所|役場|保健所|センタ-)")
+_ORG_AFTER = re.compile(
+    r" ?[^\s、。,]{0,14}?(?:病院|医院|クリニック|診療所|本館|別館|号館|薬局|役所|役場|保健所|センタ-)"
+)
 _ORG_INSIDE = re.compile(r"病院|医院|クリニック|診療所|薬局|役所|役場|保健所")
 # what stands before the address in the same run of letters is not part of it (当院は東京都…: 院は)
 _PARTICLE = re.compile(r"[一-龥々ァ-ヶ][はをにへもで]")
 _CARE_OF = re.compile(r" ?([一-龥々]{1,4}|[ァ-ヶ-]{2,8}) ?(?:様|さま)?方(?![一-龥々])")
-_NOT_CARE_OF = frozenset("両 一 後 前 上 下 地 他 双 先 当 遠 片 大 味 仕 行 処 漢 快 東 西 南 北 朝 夕 親 奥 此 彼 貴".split())
+_NOT_CARE_OF = frozenset("両一後前上下地他双先当遠片大味仕行処漢快東西南北朝夕親奥此彼貴")  # 一方, 夕方: words
 
 
 def _trimmed(folded: str, span: PiiSpan) -> PiiSpan:
