@@ -32,10 +32,11 @@ _KANA = r"ァ-ヶｦ-ﾟ"
 _BUILDING_NAME = r"[一-龥" + _KANA + r"A-Za-z][一-龥々" + _KANA + r"A-Za-z・\d-]{0,16}"
 _BUILDING_LIKE = r"(?=\S{0,17}?(?:[" + _KANA + r"]|荘|館|寮|住宅|団地|ビル|棟))"  # a building's name, not 外来 or 本館
 _ROOM = r"(?:\d{1,2}(?:F|階)(?! ?\d)|(?:\d{1,2}F ?)?(?:[A-Za-z]-?)?\d{1,4}(?:-\d{1,4})?(?:号室?|[A-Za-z](?![A-Za-z]))?)"
-_ROOM_END = r"(?![\d.,:/年月日時分秒歳才回人件名錠%A-Za-z])"
-_SPACED = (
-    _BUILDING_LIKE + _BUILDING_NAME + r"(?: ?[A-Z\d]{1,2}号?棟)?(?<![\d-]) (?!\d{3}-\d{4})" + _ROOM + _ROOM_END
-)  # fmt: skip  # ハイツ桜木 402
+_ROOM_END = r"(?=[\s、。,)(」』/]|$)"  # not インスリン 4単位, ヘルパー 2回
+_SPACED_NAME = _BUILDING_NAME.replace("・", "・ぁ-ん")  # a building's name may hold kana (ドミール美しが丘 201)
+_SPACED = (  # ハイツ桜木 402, 三鷹マンション B棟 1203号室; not a postal code after it
+    _BUILDING_LIKE + _SPACED_NAME + r"(?: ?[A-Z\d]{1,2}号?棟)?(?<![\d-]) (?!\d{3}-\d{4})" + _ROOM + _ROOM_END
+)
 _JOINED = _BUILDING_NAME + _ROOM  # コーポ大手203, 経堂コーポ2C
 _ROOM_ONLY = r"(?:" + _BUILDING_NAME + r" (?:\d{1,2}F ?)?\d{1,4}号室?|\d{1,4}号室)"  # ハイツ芝 305号室, 101号室 alone
 _BUILDING = (
@@ -52,7 +53,7 @@ _LABELLED_ADDRESS = re.compile(_LABEL + r"(" + _PREF + r"?" + _MUNI + r"{1,3}" +
 # Kyoto: the street, the cross street and the direction (烏丸通御池上ル), with or without the town and number after it
 _KYOTO = re.compile(
     _PREF + r"?" + _MUNI + r"{1,2}" + _J + r"{1,10}?通" + _J + r"{1,8}?(?:上る|下る|上ル|下ル|[東西]入ル?)"
-    r"(?:" + _TOWN + r"{0,12}?(?:" + _NUMBERS + "|" + _BARE + r")" + _BUILDING + r")?"
+    r"(?:" + _TOWN + r"{0,12}?(?:" + _NUMBERS + "|" + _BARE + r")" + _BUILDING + r"|" + _J + r"{1,8}?町(?![一-龥]))?"
 )  # fmt: skip
 _KYOTO_CUE = re.compile(r"通[^\n]{1,8}?(?:上[ルる]|下[ルる]|[東西]入)")
 # an address in half-width kana, as a clerk's system prints it: 住所 ｵｵｻｶﾌ ｽｲﾀｼ ｾﾝﾘﾔﾏﾆｼ 2-4-6
@@ -78,14 +79,14 @@ _ORG = (
     r"(?:病院|医院|クリニック|診療所|センタ-|薬局|大学|事業所|役所|役場|保健所|施設|科|課|店|ホ-ム|苑|園|ホテル|旅館"
     r"|署|会社|法人|協会|学校|当院|本院|分院)"
 )
-_ORG_BEFORE = re.compile(_ORG + r"(?:[ :：]?[^\s、。,（(様宅:：]{1,14})?[（( :：]*$")
+_ORG_BEFORE = re.compile(_ORG + r"(?:[ :：]?[^\s、。,（(様宅家住所方:：]{1,14})?[（( :：]*$")
 _ORG_AFTER = re.compile(
     r" ?[^\s、。,]{0,14}?(?:病院|医院|クリニック|診療所|本館|別館|号館|薬局|役所|役場|保健所|センタ-)"
 )
 _ORG_INSIDE = re.compile(r"病院|医院|クリニック|診療所|薬局|役所|役場|保健所")
 # what stands before the address in the same run of letters is not part of it (当院は東京都…: 院は)
 _PARTICLE = re.compile(r"[一-龥々ァ-ヶ][はをにへもで]")
-_CARE_OF = re.compile(r" ?([一-龥々]{1,4}|[ァ-ヶ-]{2,8}) ?(?:様|さま)?方(?![一-龥々])")
+_CARE_OF = re.compile(r" ?((?:(?!様)[一-龥々]){1,4}|[ァ-ヶ-]{2,8}) ?(?:様|さま)?方(?![一-龥々])")
 _NOT_CARE_OF = frozenset("両一後前上下地他双先当遠片大味仕行処漢快東西南北朝夕親奥此彼貴")  # 一方, 夕方: words
 
 
