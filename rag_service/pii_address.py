@@ -25,8 +25,16 @@ _TOWN = r"(?:" + _J + r"|[東西南北]?\d+条)"
 _UNIT = r"(?:丁目|丁|番地|番町|番|号|地割)"
 _NUMBERS = (
     r"[東西南北]?\d+(?:" + _UNIT + r"|-\d+)(?:の?[東西南北右左]?\d+" + _UNIT + r"?|-\d+(?:号室?)?)*"
+    r"(?![\d年月日時分秒歳才回%])"  # not 港区 2-3月に
 )  # fmt: skip
 _BARE = r"\d+(?:-\d+)*(?![\d年月日時分秒歳才人件回床階%A-Za-z.])"
+# numbers in 漢数字 from 丁目 or 番地 on (西新宿二丁目八番一号, 巣鴨四丁目 三番 十二号, 中箕輪六十五番地の二)
+_KNUM = r"[一二三四五六七八九十百〇]{1,4}"
+_PART = r"(?:\d+|" + _KNUM + r")"
+_KANJI_NUMBERS = (
+    r"(?:" + _KNUM + r"丁目|" + _KNUM + r"番地)(?: ?" + _NUMBERS + r"|(?:(?: ?|の)" + _PART + r"(?:番地?|号)(?!目))*"
+    r"(?:[の-]" + _PART + r"(?![番号]))?)"
+)  # fmt: skip
 # a building and its room, on the same line or on the next one
 _KANA = r"ァ-ヶｦ-ﾟ"
 _BUILDING_NAME = r"[一-龥" + _KANA + r"A-Za-z][一-龥々" + _KANA + r"A-Za-z・\d-]{0,16}"
@@ -45,7 +53,11 @@ _BUILDING = (
 )
 _LABEL = r"(?:住所|自宅|宅|現場|訪問先|送付先|配送先|退院先|転居先|連絡先|〒 ?\d{3}-?\d{4})[:：\s（(]*"
 
-_ADDRESS = re.compile(_PREF + r"?" + _MUNI + r"{1,3}" + _TOWN + r"{0,16}?" + _NUMBERS + _BUILDING)
+# the parts may be written with a space between them, as forms are typed (東京都 世田谷区 桜丘 3-12-5)
+_ADDRESS = re.compile(
+    r"(?:" + _PREF + r" ?)?(?:" + _MUNI + r" ?){1,3}" + _TOWN + r"{0,16}?(?: (?=\d+(?:-\d+){2}|\d+丁目))?"
+    r"(?:" + _NUMBERS + "|" + _KANJI_NUMBERS + r")" + _BUILDING
+)
 _BARE_ADDRESS = re.compile(
     r"(" + _PREF + _MUNI + r"{1,3}|" + _MUNI + r"{2,3})" + _TOWN + r"{0,16}?" + _BARE + _BUILDING
 )  # fmt: skip
@@ -72,7 +84,7 @@ _FIELD_VALUE = re.compile(r"[\d" + _KANA + r"]")  # a field's value holds a numb
 _POSTAL = re.compile(r"(?=\d)(?<![\d-])\d{3}-\d{4}(?![\d-])")
 
 
-_MUNICIPALITY_THEN_DIGIT = re.compile(r"[市区郡町村][^\n]*?\d")
+_MUNICIPALITY_THEN_DIGIT = re.compile(r"[市区郡町村][^\n]*?(?:\d|[一二三四五六七八九十](?:丁目|番地))")
 # an organisation's name right before an address is where it is, not where a person lives: 警察署 生活安全課（…,
 # 事業所：ケアプランあおば（…, ビジネスホテル浅草（…, 当院は…
 _ORG = (

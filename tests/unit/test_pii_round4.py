@@ -36,6 +36,9 @@ def _of(text: str, kind: str) -> list[str]:
         ("番地：本町3-8-1\n建物名：ルミエール本町 402", ["本町3-8-1", "ルミエール本町 402"]),
         ("京都市東山区大和大路通四条下ル大和町 在住", ["京都市東山区大和大路通四条下ル大和町"]),  # Kyoto, no number
         ("自宅：ｻｲﾀﾏｼ ｳﾗﾜｸ ﾀｶｻｺﾞ 3-17-5", ["ｻｲﾀﾏｼ ｳﾗﾜｸ ﾀｶｻｺﾞ 3-17-5"]),  # a clerk's system in half-width kana
+        ("住所：東京都新宿区西新宿二丁目八番一号", ["東京都新宿区西新宿二丁目八番一号"]),  # 漢数字 from 丁目 on
+        ("自宅住所 東京都豊島区巣鴨四丁目 三番 十二号", ["東京都豊島区巣鴨四丁目 三番 十二号"]),
+        ("自宅 東京都 世田谷区 桜丘 3-12-5", ["東京都 世田谷区 桜丘 3-12-5"]),  # typed with spaces between the parts
     ],
 )  # fmt: skip
 def test_addresses_to_their_last_character(text: str, addresses: list[str]) -> None:
@@ -49,6 +52,7 @@ def test_addresses_to_their_last_character(text: str, addresses: list[str]) -> N
         ("自宅 練馬区石神井町5-19-3 ヘルパー 2回/週", ["練馬区石神井町5-19-3"]),
         ("住所 福井市大手3丁目10-1 コーポ大手203 910-0005", ["福井市大手3丁目10-1 コーポ大手203"]),  # a postal code
         ("精神科退院後の住所（世田谷区北沢2-24-3）", ["世田谷区北沢2-24-3"]),  # 科 … 住所: a home all the same
+        ("東京都 港区 2-3月に受診、東京都港区の病院で三番目", []),  # a month, an order
     ],
 )
 def test_an_address_ends_where_it_ends(text: str, addresses: list[str]) -> None:
@@ -99,6 +103,8 @@ def test_a_care_of_is_a_name(text: str, names: list[str]) -> None:
         ("旧番号 0031188 → 新番号 0097712", ["0031188", "0097712"]),  # 旧/新番号 refer to the patient's
         ("検体ラベル バーコード *00319921*", ["00319921"]),  # a barcode is not a product code
         ("病理提出：00918822 胃生検", ["00918822"]),  # a 0-led number after a colon
+        ("カルテ No. 12345 の患者", ["12345"]),  # No. after the label
+        ("Chart No. 55102, Patient ID: 88123456", ["55102", "88123456"]),  # English labels
     ],
 )
 def test_record_numbers_under_every_label(text: str, ids: list[str]) -> None:
