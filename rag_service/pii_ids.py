@@ -20,13 +20,18 @@ _LABEL = (
     r"|(?<![A-Za-z])(?:Chart|Patient|Hospital|Medical Record|Record) ?(?:No\.?|Number|#)"
     r"|患者(?= ?#\d)|患者(?=\d{6,10}(?![\d年月日歳人名件例])))"  # 患者 #00452231, 患者00482211のCRP
 )
-_SEP = r"[:： #=】\]（(「*は]*"  # 【入院番号】H25-004518
+_SEP = r"[:： #=】\]（(「*は.]*"  # 【入院番号】H25-004518
 # K24-001187, 26K-01139, P0221937; two groups of digits with a space (0091 2388)
 _VALUE = r"(?:\d{3,4} \d{3,4}(?![\d/:.])|(?:[A-Za-z]{1,3}-?|\d{1,4}[A-Za-z]{1,3}-?)?\d[\d-]{2,14}[A-Za-z]?)"
 PATTERNS = [
     re.compile(_LABEL + _SEP + r"(?:No\.?" + _SEP + r")?(" + _VALUE + r")"),  # カルテ No. 12345
     re.compile(_LABEL + r"[^\d\n]{1,8}?(\d{6,10})(?!\d)"),
     re.compile(r"(?:患者|利用者) ([A-Z]{1,3}-\d{3,8})(?![\w-])"),  # 透析患者 HD-0412
+    # the label after the value, in brackets: 12345678（カルテ番号）, A-20331(ID)
+    re.compile(
+        r"(?<![\w.,/-])(\d{5,10}|\d{2,5}-\d{2,7}|[A-Z]{1,3}-?\d{4,10})"
+        r" ?[（(](?:カルテ|ID|患者ID|患者番号|診察券|MRN)(?:番号)?[）)]"
+    ),
 ]
 
 # labels of numbers that are not a patient's: 検体番号, Lot, レセプト番号 (a number after a bare 番号 is still one)

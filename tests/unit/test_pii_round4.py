@@ -105,6 +105,7 @@ def test_a_care_of_is_a_name(text: str, names: list[str]) -> None:
         ("病理提出：00918822 胃生検", ["00918822"]),  # a 0-led number after a colon
         ("カルテ No. 12345 の患者", ["12345"]),  # No. after the label
         ("Chart No. 55102, Patient ID: 88123456", ["55102", "88123456"]),  # English labels
+        ("12345678（カルテ番号）の患者、ID.20451 再診", ["12345678", "20451"]),  # the label after, in brackets
     ],
 )
 def test_record_numbers_under_every_label(text: str, ids: list[str]) -> None:
