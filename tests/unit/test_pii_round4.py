@@ -81,9 +81,12 @@ def test_institutions_have_no_home_address(text: str) -> None:
         ("郵送先 川口市本町4-1-8 山崎様方", ["山崎"]),  # a care-of after the address: the name, not 様 or 方
         ("住所：東京都中野区弥生町2-41-7 工藤方", ["工藤"]),
         ("自宅 江東区北砂3-2-1 夕方に訪問", []),  # 夕方 is a word
+        ("デイサービス 月・水・金、送迎あり", []),  # days of the week, not 金 as a surname
+        ("おかげさまで退院できました、お疲れさまでした", []),  # words with さま
+        ("金さん 来院、ゆうきさま", ["金", "ゆうき"]),  # … and names with them still
     ],
 )
-def test_a_care_of_is_a_name(text: str, names: list[str]) -> None:
+def test_care_of_names_and_words_that_are_none(text: str, names: list[str]) -> None:
     assert _of(text, "NAME") == names
 
 
@@ -128,9 +131,8 @@ def test_numbers_of_something_else_stay(text: str) -> None:
 
 def test_fresh_dev4_floors() -> None:
     """Guards below the figures measured on the fourth tuning set (README, Safety): recall ≥ 0.99 over all types and
-    ≥ 0.97 per type, precision ≥ 0.99, no eponym masked, at least 148 of the 151 negative lines untouched (three
-    names the tagger reads in them are left: おかげ(さま), 火・金, 坂上)."""
+    ≥ 0.97 per type, precision ≥ 0.99, no eponym masked, every negative line untouched."""
     r = score(load_labelled(DATA / "fresh_dev4.jsonl"))
     assert r["overall"]["recall"] >= 0.99 and r["overall"]["precision"] >= 0.99
     assert all(c["recall"] >= 0.97 for c in r["types"].values() if c["gold"])
-    assert r["eponyms_masked"] == [] and r["rows_without_pii_untouched"] >= r["rows_without_pii"] - 3
+    assert r["eponyms_masked"] == [] and r["rows_without_pii_untouched"] == r["rows_without_pii"]
