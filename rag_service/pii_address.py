@@ -39,7 +39,10 @@ _KANJI_NUMBERS = (
 _KANA = r"ァ-ヶｦ-ﾟ"
 _BUILDING_NAME = r"[一-龥" + _KANA + r"A-Za-z][一-龥々" + _KANA + r"A-Za-z・\d-]{0,16}"
 _BUILDING_LIKE = r"(?=\S{0,17}?(?:[" + _KANA + r"]|荘|館|寮|住宅|団地|ビル|棟))"  # a building's name, not 外来 or 本館
-_ROOM = r"(?:\d{1,2}(?:F|階)(?! ?\d)|(?:\d{1,2}F ?)?(?:[A-Za-z]-?)?\d{1,4}(?:-\d{1,4})?(?:号室?|[A-Za-z](?![A-Za-z]))?)"
+_ROOM = (  # 2階, 7F 702, 24階 2401, B-203, 2-104, 302号室, 3B
+    r"(?:\d{1,2}(?:F|階)(?! ?\d)"
+    r"|(?:\d{1,2}(?:F|階) ?)?(?:[A-Za-z]-?)?\d{1,4}(?:-\d{1,4})?(?:号室?|[A-Za-z](?![A-Za-z]))?)"
+)
 _ROOM_END = r"(?=[\s、。,)(」』/]|$)"  # not インスリン 4単位, ヘルパー 2回
 _SPACED_NAME = _BUILDING_NAME.replace("・", "・ぁ-ん")  # a building's name may hold kana (ドミール美しが丘 201)
 _SPACED = (  # ハイツ桜木 402, 三鷹マンション B棟 1203号室; not a postal code after it
@@ -47,8 +50,14 @@ _SPACED = (  # ハイツ桜木 402, 三鷹マンション B棟 1203号室; not a
 )
 _JOINED = _BUILDING_NAME + _ROOM  # コーポ大手203, 経堂コーポ2C
 _ROOM_ONLY = r"(?:" + _BUILDING_NAME + r" (?:\d{1,2}F ?)?\d{1,4}号室?|\d{1,4}号室)"  # ハイツ芝 305号室, 101号室 alone
+# a building's name with no room, where the name says it is one (栄ハイツ, 都営梅島住宅) and the phrase ends there
+_BUILDING_WORD = (
+    r"(?:荘|寮|住宅|団地|ハイツ|コ-ポ|マンション|アパ-ト|レジデンス|ハウス|メゾン|パレス|コ-ト|ヒルズ|タワ-|ハイム|テラス"
+    r"|ヴィラ|ドミ-ル|ﾊｲﾂ|ｺ-ﾎﾟ|ﾏﾝｼｮﾝ)"
+)
+_NAME_ONLY = r"(?=\S{0,17}?" + _BUILDING_WORD + r"(?:\s|[、。,)(」』/]|$))" + _SPACED_NAME + _BUILDING_WORD + _ROOM_END
 _BUILDING = (
-    r"(?: ?(?:" + _SPACED + "|" + _JOINED + "|" + _ROOM_ONLY + r")"
+    r"(?: ?(?:" + _SPACED + "|" + _JOINED + "|" + _ROOM_ONLY + "|" + _NAME_ONLY + r")"
     r"|\n +(?:" + _SPACED + "|" + _JOINED + "|" + _ROOM_ONLY + r")|\n *" + _SPACED + r")?"
 )
 _LABEL = r"(?:住所|自宅|宅|現場|訪問先|送付先|配送先|退院先|転居先|連絡先|〒 ?\d{3}-?\d{4})[:：\s（(]*"

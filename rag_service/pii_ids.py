@@ -27,6 +27,7 @@ PATTERNS = [
     re.compile(_LABEL + _SEP + r"(?:No\.?" + _SEP + r")?(" + _VALUE + r")"),  # カルテ No. 12345
     re.compile(_LABEL + r"[^\d\n]{1,8}?(\d{6,10})(?!\d)"),
     re.compile(r"(?:患者|利用者) ([A-Z]{1,3}-\d{3,8})(?![\w-])"),  # 透析患者 HD-0412
+    re.compile(r"(?:ID|カルテ番号|患者番号|診察券番号)の?(?:末尾|下)(?:[4４]桁)?[:： ]*(\d{3,4})(?!\d)"),  # ID末尾 4521
     # the label after the value, in brackets: 12345678（カルテ番号）, A-20331(ID)
     re.compile(
         r"(?<![\w.,/-])(\d{5,10}|\d{2,5}-\d{2,7}|[A-Z]{1,3}-?\d{4,10})"

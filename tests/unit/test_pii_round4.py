@@ -39,6 +39,8 @@ def _of(text: str, kind: str) -> list[str]:
         ("住所：東京都新宿区西新宿二丁目八番一号", ["東京都新宿区西新宿二丁目八番一号"]),  # 漢数字 from 丁目 on
         ("自宅住所 東京都豊島区巣鴨四丁目 三番 十二号", ["東京都豊島区巣鴨四丁目 三番 十二号"]),
         ("自宅 東京都 世田谷区 桜丘 3-12-5", ["東京都 世田谷区 桜丘 3-12-5"]),  # typed with spaces between the parts
+        ("住所：名古屋市中区栄3-15-33 栄ハイツ、独居", ["名古屋市中区栄3-15-33 栄ハイツ"]),  # a building, no room
+        ("横浜市中区山下町1-2-3 ロイヤルタワー山下 24階 2401", ["横浜市中区山下町1-2-3 ロイヤルタワー山下 24階 2401"]),
     ],
 )  # fmt: skip
 def test_addresses_to_their_last_character(text: str, addresses: list[str]) -> None:
@@ -50,6 +52,7 @@ def test_addresses_to_their_last_character(text: str, addresses: list[str]) -> N
     [
         ("自宅：足立区梅島2-3-14 インスリン 4単位 自己注射", ["足立区梅島2-3-14"]),  # no building: a dose
         ("自宅 練馬区石神井町5-19-3 ヘルパー 2回/週", ["練馬区石神井町5-19-3"]),
+        ("自宅 練馬区石神井町5-19-3 デイサービス利用", ["練馬区石神井町5-19-3"]),  # a service, not a building
         ("住所 福井市大手3丁目10-1 コーポ大手203 910-0005", ["福井市大手3丁目10-1 コーポ大手203"]),  # a postal code
         ("精神科退院後の住所（世田谷区北沢2-24-3）", ["世田谷区北沢2-24-3"]),  # 科 … 住所: a home all the same
         ("東京都 港区 2-3月に受診、東京都港区の病院で三番目", []),  # a month, an order
@@ -107,6 +110,7 @@ def test_care_of_names_and_words_that_are_none(text: str, names: list[str]) -> N
         ("検体ラベル バーコード *00319921*", ["00319921"]),  # a barcode is not a product code
         ("病理提出：00918822 胃生検", ["00918822"]),  # a 0-led number after a colon
         ("カルテ No. 12345 の患者", ["12345"]),  # No. after the label
+        ("ID末尾 4521 の方、カルテ番号の下4桁 2231", ["4521", "2231"]),  # the last digits, as staff say them
         ("Chart No. 55102, Patient ID: 88123456", ["55102", "88123456"]),  # English labels
         ("12345678（カルテ番号）の患者、ID.20451 再診", ["12345678", "20451"]),  # the label after, in brackets
     ],
