@@ -139,9 +139,9 @@ def _care_of(folded: str, spans: Sequence[PiiSpan]) -> list[PiiSpan]:
     return out
 
 
-def addresses(folded: str) -> list[PiiSpan]:
-    """Every address, but not an organisation's (東京都立墨東病院（東京都墨田区…）, …1-1 豊洲総合病院): that is where
-    the hospital is, not where a person lives; and the name of a care-of (… 鈴木方) after a home address."""
+def addresses(folded: str) -> tuple[list[PiiSpan], list[PiiSpan]]:
+    """Every home address and the name of a care-of (… 鈴木方) after one; and, apart, the addresses of organisations
+    (東京都立墨東病院（東京都墨田区…）, …1-1 豊洲総合病院): where the hospital is, not where a person lives."""
     spans = [
         PiiSpan(m.start(g), m.end(g), "ADDRESS")
         for m in _FIELDS.finditer(folded)
@@ -156,8 +156,18 @@ def addresses(folded: str) -> list[PiiSpan]:
         spans += [PiiSpan(m.start(), m.end(), "ADDRESS") for m in _KYOTO.finditer(folded)]
     if "住所" in folded or "自宅" in folded:
         spans += [PiiSpan(m.start(1), m.end(1), "ADDRESS") for m in _KANA_ADDRESS.finditer(folded)]
-    homes = [t for t in (_trimmed(folded, s) for s in spans) if not _an_organisation(folded, t)]
-    return [*homes, *_care_of(folded, homes)]
+    homes, places = [], []
+    for t in (_trimmed(folded, s) for s in spans):
+        (places if _an_organisation(folded, t) else homes).append(t)
+    return [*homes, *_care_of(folded, homes)], places
+
+
+def not_an_institutions_postal(spans: Sequence[PiiSpan], places: Sequence[PiiSpan]) -> list[PiiSpan]:
+    """`spans` less a postal code written right before an organisation's address (〒113-8655 東京都文京区本郷7-3-1
+    …病院): it is the hospital's, unless a home address is found there too."""
+    homes = [s for s in spans if s.type == "ADDRESS"]
+    theirs = [p for p in places if not any(h.start < p.end and p.start < h.end for h in homes)]
+    return [s for s in spans if s.type != "POSTAL" or not any(0 <= p.start - s.end <= 2 for p in theirs)]
 
 
 def postal_beside(folded: str, spans: Sequence[PiiSpan]) -> list[PiiSpan]:

@@ -72,10 +72,20 @@ def test_an_address_ends_where_it_ends(text: str, addresses: list[str]) -> None:
         "当院は大阪市北区梅田3-1-1にあります",  # and 院は is no part of an address
         "居宅介護支援事業所：ケアプランみどり（川崎市麻生区上麻生2-5-1）",
         "薬局：ひかり薬局 本町店（渋谷区本町6-2-3）",
+        "〒113-8655 東京都文京区本郷7-3-1 東京大学医学部附属病院",  # the hospital's postal code too
+        "さくら病院 〒330-0064 さいたま市浦和区岸町7-11-5",
     ],
 )
 def test_institutions_have_no_home_address(text: str) -> None:
     assert find_pii(text) == []
+
+
+def test_a_homes_postal_code_is_still_masked() -> None:
+    text = "送付先 〒330-0064 さいたま市浦和区岸町7-11-5 ハイツ岸町 201"
+    assert [(text[s.start : s.end], s.type) for s in find_pii(text)] == [
+        ("330-0064", "POSTAL"),
+        ("さいたま市浦和区岸町7-11-5 ハイツ岸町 201", "ADDRESS"),
+    ]
 
 
 @pytest.mark.parametrize(
