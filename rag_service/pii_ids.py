@@ -12,19 +12,30 @@ from collections.abc import Sequence
 from rag_service.pii_base import PiiSpan
 
 # 受付番号 is masked whatever its value: the day's queue ticket (0153) is the patient's too, for that day
+_NO = r"(?:No|NO|no)\.?"
 _LABEL = (
-    r"(?=[患カｶ診病入外受利介薬仮本リネ識IM登CPHR])(?:患者(?:ID|番号|コ-ド|No\.?)|カルテ(?:番号|No\.?)?|ｶﾙﾃ(?:番号)?"
-    r"|診察券(?:の?番号)?(?: ?No\.?)?|病歴(?:番号|No\.?)|入院番号|外来番号|受診者番号|(?<!検体)(?<!検査)受付番号"
-    r"|利用者(?:番号|ID|コ-ド|No\.?)|介護記録番号|薬歴(?:番号|ID)|(?:仮|本)登録(?:番号)?"
+    r"(?=[患カｶ診病入外受利介薬仮本リネ識IM登CPHR])(?:患者(?:ID|番号|コ-ド|"
+    + _NO
+    + r")|カルテ(?:番号|"
+    + _NO
+    + r")?|ｶﾙﾃ(?:番号)?"
+    r"|(?:診察券|診療券|診察カ-ド)(?:の?番号)?(?: ?"
+    + _NO
+    + r")?|病歴(?:番号|"
+    + _NO
+    + r")|入院番号|外来番号|受診者番号"
+    r"|(?<!検体)(?<!検査)受付番号|利用者(?:番号|ID|コ-ド|"
+    + _NO
+    + r")|介護記録番号|薬歴(?:番号|ID)|(?:仮|本)登録(?:番号)?"
     r"|(?<![一-龥ァ-ヶ])登録番号(?![:： ]*T\d{13})|(?:リスト|ネ-ム|識別)バンド|(?<![A-Za-z])(?:ID|MRN)|カルテの番号"
-    r"|(?<![A-Za-z])(?:Chart|Patient|Hospital|Medical Record|Record) ?(?:No\.?|Number|#)"
+    r"|(?<![A-Za-z])(?:Chart|Patient|Hospital|Medical Record|Record) ?(?:" + _NO + r"|Number|#)"
     r"|患者(?= ?#\d)|患者(?=\d{6,10}(?![\d年月日歳人名件例])))"  # 患者 #00452231, 患者00482211のCRP
 )
 _SEP = r"[:： #=】\]（(「*は.]*"  # 【入院番号】H25-004518
 # K24-001187, 26K-01139, P0221937; two groups of digits with a space (0091 2388)
 _VALUE = r"(?:\d{3,4} \d{3,4}(?![\d/:.])|(?:[A-Za-z]{1,3}-?|\d{1,4}[A-Za-z]{1,3}-?)?\d[\d-]{2,14}[A-Za-z]?)"
 PATTERNS = [
-    re.compile(_LABEL + _SEP + r"(?:No\.?" + _SEP + r")?(" + _VALUE + r")"),  # カルテ No. 12345
+    re.compile(_LABEL + _SEP + r"(?:" + _NO + _SEP + r")?(" + _VALUE + r")"),  # カルテ No. 12345
     re.compile(_LABEL + r"[^\d\n]{1,8}?(\d{6,10})(?!\d)"),
     re.compile(r"(?:患者|利用者) ([A-Z]{1,3}-\d{3,8})(?![\w-])"),  # 透析患者 HD-0412
     re.compile(r"(?:ID|カルテ番号|患者番号|診察券番号)の?(?:末尾|下)(?:[4４]桁)?[:： ]*(\d{3,4})(?!\d)"),  # ID末尾 4521

@@ -121,6 +121,7 @@ def test_care_of_names_and_words_that_are_none(text: str, names: list[str]) -> N
         ("病理提出：00918822 胃生検", ["00918822"]),  # a 0-led number after a colon
         ("カルテ No. 12345 の患者", ["12345"]),  # No. after the label
         ("ID末尾 4521 の方、カルテ番号の下4桁 2231", ["4521", "2231"]),  # the last digits, as staff say them
+        ("カルテNO.123456、診療券番号 0045123、診察カード番号：5512034", ["123456", "0045123", "5512034"]),
         ("Chart No. 55102, Patient ID: 88123456", ["55102", "88123456"]),  # English labels
         ("12345678（カルテ番号）の患者、ID.20451 再診", ["12345678", "20451"]),  # the label after, in brackets
     ],
