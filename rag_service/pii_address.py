@@ -156,7 +156,8 @@ def addresses(folded: str) -> tuple[list[PiiSpan], list[PiiSpan]]:
         spans += [PiiSpan(m.start(), m.end(), "ADDRESS") for m in _KYOTO.finditer(folded)]
     if "住所" in folded or "自宅" in folded:
         spans += [PiiSpan(m.start(1), m.end(1), "ADDRESS") for m in _KANA_ADDRESS.finditer(folded)]
-    homes, places = [], []
+    homes: list[PiiSpan] = []
+    places: list[PiiSpan] = []
     for t in (_trimmed(folded, s) for s in spans):
         (places if _an_organisation(folded, t) else homes).append(t)
     return [*homes, *_care_of(folded, homes)], places
