@@ -267,6 +267,16 @@ def _joined_before(view: str, start: int, tagged: _Tagged) -> bool:
     return not (JOINED_ROLE_END.search(view, max(0, start - 8), start) and tagged.bound(start))
 
 
+_WEEKDAY_LIST = re.compile(r"[月火水木金土日](?:[・/][月火水木金土日])+")  # デイ 火・金: days, not 金 as a surname
+_POLITE_SAMA = re.compile(r"[おご][ぁ-ん]{1,5}")  # おかげさま, おつかれさま, ごくろうさま: words, not a name with さま
+
+
+def _a_word(view: str, start: int, end: int) -> bool:
+    if end - start == 1 and view[start] in "月火水木金土日":
+        return any(m.start() <= start < m.end() for m in _WEEKDAY_LIST.finditer(view, max(0, start - 14), end + 14))
+    return view.startswith("さま", end) and bool(_POLITE_SAMA.fullmatch(view, start, end))
+
+
 def checked(text: str, names: Sequence[PiiSpan], seg: Segments) -> list[PiiSpan]:
     """Name spans that pass the checks above: compounds dropped, leading words that are no name cut off."""
     view, offsets = kana_view(text)
@@ -278,7 +288,7 @@ def checked(text: str, names: Sequence[PiiSpan], seg: Segments) -> list[PiiSpan]
         if start is None or end is None:
             out.append(n)
             continue
-        if compound_after(view, end):
+        if compound_after(view, end) or _a_word(view, start, end):
             continue
         if re.match(r"[ァ-ヶー]", view[end : end + 1]) and re.match(r"[ァ-ヶー]", view[end - 1 : end]):
             continue  # a katakana word cut in two: ビネ|ー

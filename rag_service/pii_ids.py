@@ -12,23 +12,45 @@ from collections.abc import Sequence
 from rag_service.pii_base import PiiSpan
 
 # 受付番号 is masked whatever its value: the day's queue ticket (0153) is the patient's too, for that day
+_NO = r"(?:No|NO|no)\.?"
 _LABEL = (
-    r"(?=[患カ診病入外受利介薬仮本リネ識IM])(?:患者(?:ID|番号|コ-ド)|カルテ(?:番号|No\.?)?|診察券(?:番号)?(?: ?No\.?)?"
-    r"|病歴番号|入院番号|外来番号|受診者番号|受付番号|利用者(?:番号|ID|コ-ド)|介護記録番号|薬歴(?:番号|ID)|(?:仮|本)登録(?:番号)?"
-    r"|(?:リスト|ネ-ム|識別)バンド|(?<![A-Za-z])(?:ID|MRN))"
+    r"(?=[患カｶ診病入外受利介薬仮本リネ識IM登CPHR])(?:患者(?:ID|番号|コ-ド|"
+    + _NO
+    + r")|カルテ(?:番号|"
+    + _NO
+    + r")?|ｶﾙﾃ(?:番号)?"
+    r"|(?:診察券|診療券|診察カ-ド)(?:の?番号)?(?: ?"
+    + _NO
+    + r")?|病歴(?:番号|"
+    + _NO
+    + r")|入院番号|外来番号|受診者番号"
+    r"|(?<!検体)(?<!検査)受付番号|利用者(?:番号|ID|コ-ド|"
+    + _NO
+    + r")|介護記録番号|薬歴(?:番号|ID)|(?:仮|本)登録(?:番号)?"
+    r"|(?<![一-龥ァ-ヶ])登録番号(?![:： ]*T\d{13})|(?:リスト|ネ-ム|識別)バンド|(?<![A-Za-z])(?:ID|MRN)|カルテの番号"
+    r"|(?<![A-Za-z])(?:Chart|Patient|Hospital|Medical Record|Record) ?(?:" + _NO + r"|Number|#)"
+    r"|患者(?= ?#\d)|患者(?=\d{6,10}(?![\d年月日歳人名件例])))"  # 患者 #00452231, 患者00482211のCRP
 )
-_SEP = r"[:： #=】\]]*"  # 【入院番号】H25-004518
-_VALUE = r"(?:[A-Za-z]{1,3}-?|\d{1,4}[A-Za-z]{1,3}-?)?\d[\d-]{2,14}[A-Za-z]?"  # K24-001187, 26K-01139, P0221937
+_SEP = r"[:： #=】\]（(「*は.]*"  # 【入院番号】H25-004518
+# K24-001187, 26K-01139, P0221937; two groups of digits with a space (0091 2388)
+_VALUE = r"(?:\d{3,4} \d{3,4}(?![\d/:.])|(?:[A-Za-z]{1,3}-?|\d{1,4}[A-Za-z]{1,3}-?)?\d[\d-]{2,14}[A-Za-z]?)"
 PATTERNS = [
-    re.compile(_LABEL + _SEP + r"(" + _VALUE + r")"),
+    re.compile(_LABEL + _SEP + r"(?:" + _NO + _SEP + r")?(" + _VALUE + r")"),  # カルテ No. 12345
     re.compile(_LABEL + r"[^\d\n]{1,8}?(\d{6,10})(?!\d)"),
     re.compile(r"(?:患者|利用者) ([A-Z]{1,3}-\d{3,8})(?![\w-])"),  # 透析患者 HD-0412
+    re.compile(r"(?:ID|カルテ番号|患者番号|診察券番号)の?(?:末尾|下)(?:[4４]桁)?[:： ]*(\d{3,4})(?!\d)"),  # ID末尾 4521
+    # the label after the value, in brackets: 12345678（カルテ番号）, A-20331(ID)
+    re.compile(
+        r"(?<![\w.,/-])(\d{5,10}|\d{2,5}-\d{2,7}|[A-Z]{1,3}-?\d{4,10})"
+        r" ?[（(](?:カルテ|ID|患者ID|患者番号|診察券|MRN)(?:番号)?[）)]"
+    ),
 ]
 
 # labels of numbers that are not a patient's: 検体番号, Lot, レセプト番号 (a number after a bare 番号 is still one)
 OTHER_NUMBER = re.compile(
     r"(?:検体|Lot|LOT|ロット|オ-ダ-|処方箋|領収書|伝票|請求|手術|インシデント|記録票|保険者|記号|レセプト|紹介状|文書|品番"
-    r"|製造|シリアル|医療券|接種券|JAN|YJ|コ-ド|会計|連絡票|ブロック|内線|[一-龥ァ-ヶA-Za-z-]番号|No\.?|#)[^\n\d]{0,4}$"
+    r"|製造|シリアル|医療券|接種券|JAN|YJ|(?<!バ-)コ-ド|会計|連絡票|ブロック|内線|REF|SN|S/N|型番"
+    r"|(?![旧新])[一-龥ァ-ヶA-Za-z-]番号|No\.?|#)[^\n\d]{0,4}$"
 )
 _BARE = re.compile(
     r"(?=[\dA-Z])(?<![\d.,-])(?<!\d/)"
@@ -38,7 +60,7 @@ _BARE = re.compile(
 _AFTER_ANCHOR = re.compile(r" ?(?:様|さん|さま|氏|殿|くん|ちゃん)? ?[（(/|:：、]? ?")
 _BEFORE_ANCHOR = re.compile(r" ?[/|:：（(]? ?")
 _COMPACT_DATE = re.compile(r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])|(?:19|20)\d{2}-(?:0?[1-9]|1[0-2])")
-_LEADING_ZERO = re.compile(r"(?<![\w.,/:-])0\d{4,8}(?![\w.,/:-])")  # 0034917, 00217: a record number
+_LEADING_ZERO = re.compile(r"(?<![\w.,/-])(?<!\d:)0\d{4,8}(?![\w.,/:-])")  # 0034917, 00217: a record number
 
 
 def _enough_digits(value: str) -> bool:

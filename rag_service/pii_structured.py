@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from rag_service.pii_address import addresses, postal_beside
+from rag_service.pii_address import addresses, not_an_institutions_postal, postal_beside
 from rag_service.pii_base import SEP, PiiSpan
 from rag_service.pii_ids import OTHER_NUMBER
 from rag_service.pii_ids import PATTERNS as ID_PATTERNS
@@ -64,5 +64,6 @@ def structured_spans(folded: str) -> list[PiiSpan]:
                 spans.append(PiiSpan(m.start(g), m.end(g), kind))
                 if kind == "PATIENT_ID" and g == groups[-1]:
                     spans += continued(folded, spans[-1])
-    spans += addresses(folded)
+    homes, places = addresses(folded)
+    spans = not_an_institutions_postal([*spans, *homes], places)
     return [*spans, *postal_beside(folded, spans)]

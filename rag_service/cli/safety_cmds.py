@@ -36,7 +36,7 @@ def pii_mask(
 @eval_app.command("pii")
 def eval_pii(
     files: Annotated[
-        list[Path] | None, typer.Argument(help="Labelled sets (⟦TYPE:surface⟧ markup); default: the bundled six.")
+        list[Path] | None, typer.Argument(help="Labelled sets (⟦TYPE:surface⟧ markup); default: the bundled eight.")
     ] = None,
     out: Annotated[Path, typer.Option(help="Report folder.")] = Path("bench-results/pii"),
     misses: Annotated[

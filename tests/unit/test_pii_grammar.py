@@ -174,7 +174,7 @@ def test_birth_dates(text: str, dob: list[str]) -> None:
 
 
 def test_default_sets_include_the_tuning_sets_newest_first() -> None:
-    assert DEFAULT_SETS[:3] == ("fresh_dev3", "fresh_dev2", "fresh_dev") and DEFAULT_SETS[-1] == "fresh"
+    assert DEFAULT_SETS[:4] == ("fresh_dev4", "fresh_dev3", "fresh_dev2", "fresh_dev") and DEFAULT_SETS[-1] == "fresh"
 
 
 def test_fresh_dev2_floors() -> None:
