@@ -14,8 +14,9 @@ from __future__ import annotations
 from rag_service.pii_base import MASKS, TYPES, Masked, PiiSpan, fold, resolve, words
 from rag_service.pii_dates import dates_of_birth
 from rag_service.pii_dictnames import checked, lexicon_names
+from rag_service.pii_ids import ids_beside, near_copies
 from rag_service.pii_names import context_names, morph_names, readings, segments, tokens
-from rag_service.pii_structured import ids_beside_names, structured_spans
+from rag_service.pii_structured import structured_spans
 
 __all__ = ["MASKS", "TYPES", "Masked", "PiiSpan", "find_pii", "fold", "mask", "mask_text", "search_text", "words"]
 
@@ -32,8 +33,12 @@ def find_pii(text: str) -> list[PiiSpan]:
     names = resolve(checked(text, found, seg))
     names = resolve([*names, *readings(text, names)])
     names = [n for n in names if not any(s.start <= n.start and n.end <= s.end for s in structured)]
-    ids = ids_beside_names(folded, names, structured)
-    return resolve([*structured, *ids, *names, *dates_of_birth(folded, names, [*structured, *ids])])
+    ids = ids_beside(folded, names, structured)
+    dates = dates_of_birth(folded, names, [*structured, *ids])
+    if dates:  # 石原 咲 H12/4/4 T-00772
+        ids += ids_beside(folded, dates, [*structured, *ids, *dates])
+    found = resolve([*structured, *ids, *names, *dates])
+    return resolve([*found, *near_copies(folded, found)])
 
 
 def mask(text: str) -> Masked:

@@ -45,7 +45,12 @@ _WEAK = (
 _STRONG_LABEL = re.compile(alt(_STRONG) + r"(?:[（(][^（()）]{1,6}[）)])?" + _SEP + r" ?$")  # 氏名（ローマ字）：
 _STRONG_AT = re.compile(alt(_STRONG) + r"(?:[（(][^（()）]{1,6}[）)])?" + _SEP + r" ?")
 _PARTS = re.compile(r"[ ・･=＝,]+")
-_WEAK_LABEL = re.compile(r"(?:" + alt(_WEAK.replace(".", "\\.")) + r"|[一-龥]{1,6}科)" + _SEP + r" ?$")
+_KIN = "長男 長女 次男 次女 三男 三女 妻 夫 母 父 息子 娘 兄 姉 弟 妹 孫 祖母 祖父"
+_WEAK_LABEL = (
+    re.compile(  # 娘の ミエコ: の after a kinship word (a name only where the tagger says so, or in two parts)
+        r"(?:" + alt(_WEAK.replace(".", "\\.")) + r"|[一-龥]{1,6}科)" + _SEP + r" ?$|" + alt(_KIN) + r"の ?$"
+    )
+)
 _LABEL_WORDS = (
     r"(?!"
     + alt("氏名 患者名 患者氏名 名前 患者 患児 紹介患者 受診者 担当医 主治医 記載医 指導医 当直医 利用者")
@@ -68,7 +73,10 @@ _ROMAJI = re.compile(  # Kowalski, Anna; John A. Miller; GARCIA LOPEZ ANA
     r"(?<![A-Za-z'])" + _NOT_TITLE + _WORD
     + r"(?:(?:,? |(?: [A-Z]\.)? )" + _NOT_TITLE + _WORD + r"(?: " + _NOT_TITLE + _WORD + r")?)?"
 )  # fmt: skip
-_AGE_AFTER = re.compile(r"^,? ?(?:\d{1,3} ?(?:歳|M|F|y|yo|男|女)|（|\(|DOB|MRN|ID\b|\d{4}[/.-]\d)")
+_AGE_AFTER = re.compile(  # an age, a bracket, a birth date or its label after a romaji or katakana name
+    r"^,? ?(?:\d{1,3} ?(?:歳|M|F|y|yo|男|女)|（|\(|DOB|MRN|ID\b|\d{4}[/.-]\d|\d{1,2}/\d{1,2}/\d)"
+    r"|^[、,] ?[^。\n]{0,14}?(?:DOB|生年月日|[Dd]ate of [Bb]irth)"
+)
 _HIRAGANA_NAME = re.compile(r"(?<![ぁ-ん])[ぁ-ん]{2,6}(?:[ \u3000][ぁ-ん]{1,6})?(?![ぁ-ん])")  # 氏名 しみず あおと
 _KANJI_NAME = re.compile(r"(?<![一-龥々])" + _LABEL_WORDS + r"[一-龥々]{1,4}(?: ?[一-龥々ぁ-んァ-ヶー]{1,5})?")
 _KANJI_BEFORE_HONORIFIC = re.compile(
@@ -197,12 +205,14 @@ def _context_ok(text: str, pattern: re.Pattern[str], m: re.Match[str], parts: li
     if pattern is _KANJI_BEFORE_HONORIFIC:  # 担当医 林先生 (林 is a forest to unidic); not 同様, 模様
         return weak or bool(m.group(1))  # 千々岩 ルミ子 様: surname, space, given name, honorific
     honorific = bool(_HONORIFIC.match(text[end : end + 4]))
-    aged = len(parts) > 1 and bool(_AGE_AFTER.match(text[end : end + 8]))
+    aged = len(parts) > 1 and bool(_AGE_AFTER.match(text[end : end + 24]))
     if pattern is _KANA_RUN:  # 家族 メール is not a person; マルティネス・ガルシア 26歳 is
         return honorific or (len(parts) > 1 and weak) or aged
     surface = m.group(0)
     if len(parts) == 1 and (len(surface) <= 2 or (surface.isupper() and len(surface) <= 3)):
         return False  # Ns, PT, ER: abbreviations, not names
+    if text[end : end + 1] == "-" and text[end + 1 : end + 2].isdigit():
+        return False  # COVID-19, NYHA-3: a word numbered, not a person
     return honorific or weak or aged  # romaji: Hiroshi Kato 45M, John A. Miller, DOB …
 
 

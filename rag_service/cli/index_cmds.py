@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.cells import cell_len
 from rich.table import Table
 
 from rag_service.cli.app import PARTLY, app, corpus_app, err, fail, handled, out
@@ -107,7 +108,8 @@ def corpus_status(
     manifest: Annotated[Path | None, typer.Option(help="Manifest to compare with (default RAG_MANIFEST).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Per edition: status, chunks, pages, hash, when ingested, and how the index differs from the manifest."""
+    """Per edition: its id and title, status, chunks, pages (PDFs), when ingested, and how the index differs from the
+    manifest (`--json` also gives the content hash and every field)."""
     from rag_service import service
 
     with handled(), service.opened(Settings(), models=False) as c:
@@ -127,21 +129,44 @@ def corpus_status(
     if as_json:
         print(json.dumps({"index": meta.to_dict() if meta else None, "editions": rows}, ensure_ascii=False, indent=2))
         return
-    table = Table(title=f"index: {meta.embedder_id if meta else 'empty'} — {len(catalog.entries)} editions")
-    for col in ("id", "status", "edition", "chunks", "pages", "hash", "ingested", "vs manifest"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(
+    cells = [
+        [
             r["source_id"],
+            r.get("title") or "-",
             r.get("status") or "-",
             r.get("edition") or "-",
             str(r.get("chunks", "-")),
-            str(r.get("pages", "-")),
-            (r.get("content_hash") or "-")[:12],
-            r.get("ingested_at") or "-",
+            str(r.get("pages", "-")) if str(r.get("source", "")).lower().endswith(".pdf") else "-",
+            (r.get("ingested_at") or "-").replace("T", " ")[:16],
             r["pending"] or "up to date",
+        ]
+        for r in rows
+    ]
+    heads = ["id", "title", "status", "edition", "chunks", "pages", "ingested", "vs manifest"]
+    widths = [max([cell_len(h), *(cell_len(row[i]) for row in cells)]) for i, h in enumerate(heads)]
+    for optional in ("ingested", "pages", "chunks", "edition"):  # a narrow terminal keeps the id, title and status
+        if _title_room(heads, widths) >= 10:
+            break
+        i = heads.index(optional)
+        heads, widths, cells = (
+            heads[:i] + heads[i + 1 :],
+            widths[:i] + widths[i + 1 :],
+            [r[:i] + r[i + 1 :] for r in cells],
         )
+    table = Table(title=f"index: {meta.embedder_id if meta else 'empty'} — {len(catalog.entries)} editions")
+    for head, width in zip(heads, widths, strict=True):
+        if head == "title":  # the one column that gives way to the terminal's width
+            table.add_column(head, no_wrap=True, overflow="ellipsis", max_width=max(_title_room(heads, widths), 6))
+        else:  # as wide as its widest cell: an id is never cut, it is what the commands take
+            table.add_column(head, no_wrap=True, min_width=width)
+    for row in cells:
+        table.add_row(*row)
     out.print(table)
+
+
+def _title_room(heads: list[str], widths: list[int]) -> int:
+    """What the terminal leaves for the title column (each column takes its width, padding and a rule)."""
+    return out.width - 1 - sum(w + 3 for h, w in zip(heads, widths, strict=True) if h != "title") - 3
 
 
 @corpus_app.command("diff")

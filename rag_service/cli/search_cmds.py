@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from rag_service.cli.app import app, fail, handled, out
 from rag_service.settings import Settings
-from rag_service.wire import Direction, EditionStatus, Mode, RecommendationsQuery, SearchRequest
+from rag_service.wire import Direction, EditionStatus, Mode, RecommendationsQuery, SearchFilters, SearchRequest
 
 BaseUrl = Annotated[
     str | None, typer.Option(envvar="RAG_URL", help="Ask this running service instead of opening the index.")
@@ -25,11 +25,21 @@ def search(
     top_k: Annotated[int, typer.Option("--top-k", "-k")] = 5,
     mode: Annotated[str, typer.Option(help="hybrid | bm25 | bigram | dense")] = "hybrid",
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    source: Annotated[list[str] | None, typer.Option("--source", help="Only this edition (repeat for more).")] = None,
+    specialty: Annotated[
+        list[str] | None, typer.Option("--specialty", help="Editions tagged with this specialty (repeat for more).")
+    ] = None,
+    status: Annotated[
+        list[str] | None, typer.Option("--status", help="current | superseded | retired (repeat; default current).")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The editions in force on this date (YYYY-MM-DD; overrides --status).")
+    ] = None,
     base_url: BaseUrl = None,
     api_key: ApiKey = None,
 ) -> None:
-    """What a query finds (for librarians checking the index). Asks the service at --base-url (RAG_URL), or the
-    server that holds the embedded index; otherwise opens the index in this process."""
+    """What a query finds (for librarians checking the index), with the API's filters. Asks the service at
+    --base-url (RAG_URL), or the server that holds the embedded index; otherwise opens the index in this process."""
     from rag_service.handoff import find_server
 
     if mode not in get_args(Mode):
@@ -40,9 +50,13 @@ def search(
     key = api_key or (settings.api_keys[0] if settings.api_keys and not base_url else None)
     with handled():
         try:
-            req = SearchRequest(query=query, top_k=top_k, mode=cast(Mode, mode))
+            filters = SearchFilters.model_validate(
+                {"source_ids": source, "specialties": specialty, "as_of": as_of}
+                | ({"status": status} if status else {})
+            )
+            req = SearchRequest(query=query, top_k=top_k, mode=cast(Mode, mode), filters=filters)
         except ValueError as e:  # the request schema refused the arguments
-            fail(str(e))
+            fail(_schema_error(e))
         doc = _search_remote(url, key, req) if url else _search_here(settings, req)
     if as_json:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
@@ -54,7 +68,32 @@ def search(
         out.print(
             f"[bold][{i}][/bold] {escape(c['title'])} {escape(c['edition'])} {where} {section} ({c['source_id']})"
         )
-        out.print(f"    {escape(h['text'][:160])}")
+        out.print(f"    {escape(' '.join(h['text'].split())[:160])}")
+        for r in c["recommendations"]:
+            out.print(f"    推奨 {escape(r['text'] or '')}  [{escape(r['grade'] or '推奨度の記載なし')}]")
+        if c.get("now"):
+            out.print(f"    [yellow]{_now_line(c['now'])}[/yellow]")
+
+
+def _now_line(now: dict[str, Any]) -> str:
+    """A superseded hit: what the edition in force says now."""
+    parts = []
+    for s in now["statements"]:
+        if s["now"] is None:
+            parts.append("現行版にはこの推奨はありません")
+        else:
+            parts.append(f"{s['now']['text']} [{s['now']['grade'] or '推奨度の記載なし'}]")
+    return escape(f"現行版（{now['edition']}, {now['source_id']}）では: " + " / ".join(parts))
+
+
+def _schema_error(e: ValueError) -> str:
+    """A refused argument in one line that names it (pydantic's first error)."""
+    errors = getattr(e, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(str(x) for x in first.get("loc", ()))
+        return f"{where}: {first.get('msg', e)}" if where else str(first.get("msg", e))
+    return str(e)
 
 
 def _search_remote(url: str, api_key: str | None, req: SearchRequest) -> dict[str, Any]:
@@ -62,7 +101,7 @@ def _search_remote(url: str, api_key: str | None, req: SearchRequest) -> dict[st
     from rag_service.client import RagClient
 
     with RagClient(url, api_key, timeout_s=60) as rag:
-        found = rag.search(req.query, top_k=req.top_k, mode=req.mode)
+        found = rag.search(req.query, top_k=req.top_k, mode=req.mode, filters=req.filters)
     return found.model_dump(mode="json")
 
 

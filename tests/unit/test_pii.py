@@ -145,10 +145,15 @@ def test_labelled_sets(name: str) -> None:
     """Guards below the measured figures (README, Safety): dev, fresh_dev and fresh_dev2 are where the rules were
     written or tuned, test and heldout were read for regressions (fresh.jsonl, the measuring set, is not a test: it is
     measured blind with `rag eval pii`)."""
-    r = score(load_labelled(DATA / f"{name}.jsonl"))
+    rows = load_labelled(DATA / f"{name}.jsonl")
+    r = score(rows)
     assert r["overall"]["recall"] >= 0.97 and r["overall"]["precision"] >= 0.98
     assert r["types"]["NAME"]["recall"] >= 0.97
-    assert r["eponyms_masked"] == [] and r["rows_without_pii_untouched"] == r["rows_without_pii"]
+    assert r["eponyms_masked"] == []
+    # every line without patient data untouched, but for a 受付番号's value (dev-177: the day's queue ticket, which
+    # dev leaves unlabelled; masked since round 3, a decision for privacy)
+    touched = [row.text for row in rows if not row.spans and find_pii(row.text)]
+    assert all("受付番号" in text for text in touched) and len(touched) <= 1
 
 
 @settings(max_examples=200, deadline=None)
