@@ -209,6 +209,7 @@ def _shoot(page: Any, name: str, folder: Path | None) -> None:
     size = page.viewport_size
     for width in (1280, 800):
         page.set_viewport_size({"width": width, "height": 1000})
+        page.evaluate("window.scrollTo(0, 0)")
         page.wait_for_timeout(150)  # one layout pass after the resize, not a wait for the server
         path = folder / f"{name}-{width}.png"
         page.screenshot(path=str(path))
