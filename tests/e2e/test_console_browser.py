@@ -148,7 +148,7 @@ def test_a_librarian_retires_an_edition_searches_and_sees_the_highlighted_page(
     page.wait_for_function("document.getElementById('preview-image').naturalWidth > 0")
     assert amber_pixels(page.locator("#preview-image").screenshot()) > 500  # the top PDF hit's page, highlighted
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(shots / "search.png"))  # the README's screenshot (docs/console-search.png)
+    page.screenshot(path=str(shots / "search.png"))
 
     # the streamed answer links [n] to its hit
     page.click("#ask")
