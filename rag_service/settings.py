@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from zoneinfo import ZoneInfo
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -163,7 +163,7 @@ class Settings(BaseSettings):
     llm_threads: int | None = Field(None, ge=1, le=256, description="Threads of the embedded generator.")
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     timezone: ZoneInfo = Field(
-        "Asia/Tokyo",  # type: ignore[assignment]  # validated into a ZoneInfo (validate_default)
+        "Asia/Tokyo",  # validated into a ZoneInfo (validate_default)
         validate_default=True,
         description="Time zone the console shows times in (an IANA name: Asia/Tokyo, UTC); an unknown name fails "
         "at start-up.",

@@ -222,7 +222,8 @@ def edition(folder: Path, name: str, statements: list[tuple[str, str, str, bool]
 
 def manifest_entries(folder: Path, new_edition: bool = True) -> list[dict[str, Any]]:
     """Manifest entries of the two drawn ITP editions (`OLD_EDITION` as itp-2020, `NEW_EDITION` as itp-2025, which
-    supersedes it), their PDFs drawn under `folder/guidelines` (once); only the old one, current, when not `new_edition`."""
+    supersedes it), their PDFs drawn under `folder/guidelines` (once); only the old one, current, when not
+    `new_edition`."""
     (folder / "guidelines").mkdir(parents=True, exist_ok=True)
     common = {"title": "ITP診療ガイドライン（ギャラリー・架空）", "publisher": "ギャラリー血液学会（架空）",
               "specialties": ["血液"], "license": "CC-BY-4.0 (this project)"}  # fmt: skip

@@ -29,10 +29,13 @@ router = APIRouter(
 AUDIT_SHOWN = 50
 
 
-def audit_rows(c: Container, who: Caller, t: ConsoleText, names: Names, last: int = AUDIT_SHOWN) -> list[dict[str, Any]]:
+def audit_rows(
+    c: Container, who: Caller, t: ConsoleText, names: Names, last: int = AUDIT_SHOWN
+) -> list[dict[str, Any]]:
     """The last audit records, newest first: when (local time), what kind, who (readably), and what was done."""
     return [
-        {"at": t.time(a.get("at")), "action": audit_action(t, a), "who": audit_who(t, a), "line": audit_line(t, a, names)}
+        {"at": t.time(a.get("at")), "action": audit_action(t, a), "who": audit_who(t, a),
+         "line": audit_line(t, a, names)}
         for a in reversed(service.audit(c, who, last=last))
     ]  # fmt: skip
 

@@ -31,17 +31,24 @@ def outline_view(outline: dict[str, Any]) -> list[dict[str, Any]]:
     """Pure: the stored outline's sections as rows of the page: depth, heading, pages, statements with grades."""
     rows = []
     for s in outline.get("sections", [])[:MAX_SECTIONS]:
-        recs = [{"number": r.get("number"), "text": r.get("text"), "grade": Grade.from_doc(r.get("grade") or {}).label(),
+        recs = [{"number": r.get("number"), "text": r.get("text"),
+                 "grade": Grade.from_doc(r.get("grade") or {}).label(),
                  "note": r.get("note"), "pages": (r.get("page_start"), r.get("page_end"))}
                 for r in s.get("recommendations", [])]  # fmt: skip
         path = s.get("path") or []
-        rows.append({"depth": max(len(path) - 1, 0), "label": path[-1] if path else "", "pages": s["pages"], "recs": recs})
+        rows.append(
+            {"depth": max(len(path) - 1, 0), "label": path[-1] if path else "", "pages": s["pages"], "recs": recs}
+        )
     return rows
 
 
 @router.get("/editions/{source_id}", response_class=HTMLResponse)
 def edition_page(
-    request: Request, source_id: str, c: ContainerDep, user: User, since: Annotated[str | None, Query(max_length=200)] = None
+    request: Request,
+    source_id: str,
+    c: ContainerDep,
+    user: User,
+    since: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     t = text_of(request)
     catalog = c.retriever.catalog()

@@ -54,10 +54,12 @@ def local_date(value: date | str | None, pattern: str) -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             return value
-    return pattern.format(y=value.year, m=value.month, d=value.day)
+    else:
+        day = value
+    return pattern.format(y=day.year, m=day.month, d=day.day)
 
 
 def day_start(day: date, tz: ZoneInfo) -> datetime:

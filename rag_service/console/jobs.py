@@ -98,8 +98,11 @@ def summary(c: Container, who: Caller, job: JobOut, t: ConsoleText, names: Names
         "unchanged": len(report.get("unchanged") or []),
         "failed": [(sid, failure_reason(t, why), why) for sid, why in (report.get("failed") or {}).items()],
         "ocr": [(sid, pages) for sid, pages in (report.get("ocr_pages") or {}).items() if pages],
-        "left_out": [(sid, [(i["page"], left_out_reason(t, i["why"])) for i in items])
-                     for sid, items in (report.get("left_out") or {}).items() if items],  # fmt: skip
+        "left_out": [
+            (sid, [(i["page"], left_out_reason(t, i["why"])) for i in items])
+            for sid, items in (report.get("left_out") or {}).items()
+            if items
+        ],
         "chunks": report.get("chunks_written", 0),
         "seconds": finished.seconds if finished is not None else None,
         "changed": any(report.get(k) for k in ("added", "replaced", "metadata_updated", "removed", "failed")),
@@ -112,7 +115,8 @@ def _context(request: Request, c: Container, user: Caller, job_id: str) -> dict[
     t = text_of(request)
     names = names_of(c.retriever.catalog(), service.corpus_plan(c, user, cached_hash=True).manifest)
     return {
-        "job": job, "bars": bars(job), "overall": overall(job), "names": names, "summary": summary(c, user, job, t, names),
+        "job": job, "bars": bars(job), "overall": overall(job), "names": names,
+        "summary": summary(c, user, job, t, names),
         "lines": [event_line(t, e.model_dump(mode="json"), names) for e in job.progress.events
                   if e.type not in ("run_finished",)][-200:],
         "ref": lambda sid: edition_ref(t, names, sid),

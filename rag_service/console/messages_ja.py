@@ -201,7 +201,8 @@ MESSAGES: dict[str, str] = {
     "edition.pages": "{n} ページ",
     "edition.successor": "改訂後の版",
     "edition.outline": "目次と推奨",
-    "edition.outline_missing": "この版の目次は索引にありません（古い版で取り込まれました）。取り込みをもう一度実行すると読み直します。",
+    "edition.outline_missing": "この版の目次は索引にありません（古い版で取り込まれました）。"
+    "取り込みをもう一度実行すると読み直します。",
     "edition.ocr": "OCR で読んだページ: {n} ページ（{runs}）",
     "edition.front": "（最初の見出しより前）",
     "edition.more_sections": "ほか {n} 項目（一覧は rag corpus outline で見られます）",
@@ -211,7 +212,8 @@ MESSAGES: dict[str, str] = {
     "rec.no_text": "（推奨文が見つかりません）",
     "rec.no_grade": "推奨の強さの記載なし",
     "changes.title": "{old} からの変更",
-    "changes.counts": "追加 {added}・削除 {removed}・推奨度の変更 {regraded}・文言の変更 {reworded}・CQ の移動 {moved}（変わらない推奨 {unchanged}）",
+    "changes.counts": "追加 {added}・削除 {removed}・推奨度の変更 {regraded}・文言の変更 {reworded}・CQ の移動 {moved}"
+    "（変わらない推奨 {unchanged}）",
     "changes.none": "推奨に変更はありません。",
     "changes.unchanged_list": "変わらない推奨（{n} 件）",
     "changes.unavailable": "前の版と比べられません（前の版が索引にないか、目次がありません）。",
@@ -224,7 +226,7 @@ MESSAGES: dict[str, str] = {
     "change.regraded": "推奨度",
     "change.reworded": "文言",
     "change.moved": "CQ の移動",
-    "now.intro": "この版は改訂されています。現行の <a href=\"{href}\" class=\"now-link\">{edition}</a> では:",
+    "now.intro": 'この版は改訂されています。現行の <a href="{href}" class="now-link">{edition}</a> では:',
     "now.kind.changed": "変更あり",
     "now.kind.unchanged": "変更なし",
     "now.removed": "この推奨{n}は現行の版にはありません。",
@@ -270,7 +272,8 @@ MESSAGES: dict[str, str] = {
     "error.title": "エラー {status}",
     "error.400": "要求が正しくありません。",
     "error.401": "サインインしてください。",
-    "error.403": "この操作を行う権限がありません（管理者のキーでサインインしてください）、または他のサイトからの送信です。",
+    "error.403": "この操作を行う権限がありません（管理者のキーでサインインしてください）、"
+    "または他のサイトからの送信です。",
     "error.404": "見つかりません。リンクが古いか、その版・箇所は索引にありません。",
     "error.405": "このページはその方法では開けません。",
     "error.409": "いまは実行できません（取り込みの実行中など）。しばらくしてからもう一度お試しください。",

@@ -85,7 +85,15 @@ def search_error(t: ConsoleText, e: RagError) -> str:
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request, c: ContainerDep, user: User) -> Response:
     top_k = min(10, c.settings.retrieval.max_top_k)
-    form = {"q": "", "mode": "hybrid", "source": "", "specialty": "", "status": ["current"], "as_of": "", "top_k": top_k}
+    form = {
+        "q": "",
+        "mode": "hybrid",
+        "source": "",
+        "specialty": "",
+        "status": ["current"],
+        "as_of": "",
+        "top_k": top_k,
+    }
     return render(request, "search.html", user=user, form=form, hits=None, error=None, **_form_context(c))
 
 

@@ -137,7 +137,8 @@ def _ingest_line(t: ConsoleText, a: dict[str, Any], names: Names) -> Markup:
               for sid, why in (a.get("failed") or {}).items()]  # fmt: skip
     parts += [t("audit.ocr", edition=edition_ref(t, names, sid), n=len(pages), runs=t.runs(pages))
               for sid, pages in (a.get("ocr_pages") or {}).items()]  # fmt: skip
-    parts += [t("audit.left_out", edition=edition_ref(t, names, sid), n=len(items), runs=t.runs([i["page"] for i in items]))
+    parts += [t("audit.left_out", edition=edition_ref(t, names, sid), n=len(items),
+                runs=t.runs([i["page"] for i in items]))
               for sid, items in (a.get("left_out") or {}).items()]  # fmt: skip
     if a.get("garbage_collected"):
         parts.append(t("audit.collected", n=a["garbage_collected"]))

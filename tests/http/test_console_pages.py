@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -68,7 +67,9 @@ def test_the_corpus_page_reads_as_japanese_with_titles(client: TestClient) -> No
     assert "条件に合う版はありません" in none
     bad = client.get("/console", params={"since": "12/01/2026"}, headers=HTML).text
     assert "年-月-日 で入力してください" in bad
-    assert page.text.index('data-source="itp-2020"') < page.text.index('data-source="law-19dc84fdb0"')  # by title: ITP, 医師法
+    assert page.text.index('data-source="itp-2020"') < page.text.index(
+        'data-source="law-19dc84fdb0"'
+    )  # by title: ITP, 医師法
     desc = client.get("/console", params={"sort": "title", "order": "desc"}, headers=HTML).text
     assert desc.index('data-source="law-19dc84fdb0"') < desc.index('data-source="itp-2020"')
     assert 'aria-sort="descending"' in desc
@@ -96,7 +97,10 @@ def test_an_ingest_that_replaces_an_edition_ends_in_a_summary_that_stays(client:
     audit = client.get("/console", headers=HTML).text
     audit = audit[audit.index('id="audit"') :]
     assert "コンソール（ローカル接続、キーなし）" in audit
-    assert 'href="/console/editions/itp-2025">ITP診療ガイドライン（ギャラリー・架空）（2025年版）</a> を追加しました。' in audit
+    assert (
+        'href="/console/editions/itp-2025">ITP診療ガイドライン（ギャラリー・架空）（2025年版）</a> を追加しました。'
+        in audit
+    )
     assert not re.search(r"\['|\{'|failed: \{\}", audit)
     # an ingest with nothing to do says so, and keeps saying it
     nothing = client.post("/console/ingest", headers={"origin": "http://testserver"}, follow_redirects=False)
@@ -135,7 +139,9 @@ def test_a_superseded_hit_says_what_is_recommended_now(client: TestClient) -> No
             "top_k": "5"}  # fmt: skip
     page = client.post("/console/search", data=form, headers=HTML)
     assert page.status_code == 200, page.text[:500]
-    hit = re.search(r'<div class="hit" data-chunk="([\w-]+)" data-source="itp-2020">.*?<div class="scores">', page.text, re.S)
+    hit = re.search(
+        r'<div class="hit" data-chunk="([\w-]+)" data-source="itp-2020">.*?<div class="scores">', page.text, re.S
+    )
     assert hit and 'data-now="itp-2025"' in hit[0] and "現行の" in hit[0]
     assert "血小板数にかかわらず経過観察を強く推奨する" in hit[0] and "1B・行うことを強く推奨" in hit[0]
     one = client.get(f"/console/hits/{hit[1]}", headers=HTML).text
@@ -148,7 +154,8 @@ def test_a_superseded_hit_says_what_is_recommended_now(client: TestClient) -> No
 @pytest.mark.parametrize(
     ("form", "said"),
     [({"top_k": "80"}, "件数は 1 から 50 までの数で指定してください"), ({"q": " "}, "検索する文を入力してください"),
-     ({"as_of": "06/01/2020"}, "年-月-日 で入力してください"), ({"mode": "dense"}, "意味（ベクトル）検索のモデルがありません")],
+     ({"as_of": "06/01/2020"}, "年-月-日 で入力してください"),
+     ({"mode": "dense"}, "意味（ベクトル）検索のモデルがありません")],
 )  # fmt: skip
 def test_search_errors_are_japanese_and_name_no_setting(client: TestClient, form: dict[str, str], said: str) -> None:
     page = client.post("/console/search", data={"q": "経過観察", "mode": "bm25", **form}, headers=HTML)

@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from rag_service.console.corpus_table import Row, TableQuery, select
-from rag_service.console.formatting import local_time, page_runs, parse_day
+from rag_service.console.formatting import page_runs, parse_day
 from rag_service.console.messages import CATALOGUES, ConsoleText
 from rag_service.settings import Settings
 
 CONSOLE = Path(__file__).resolve().parents[2] / "rag_service" / "console"
 USED = re.compile(r"""\bt(?:\.raw)?\(\s*["']([a-z_]+(?:\.[a-z_0-9-]+)+)["']""")
+ALLOWED_LATIN = {"HTTP", "Tesseract", "JSONL", "bigram", "admin", "UTF", "source", "corpus", "outline", "text"}
 PREFIXED = re.compile(r"""\bt(?:\.raw)?\(\s*["']([a-z_]+(?:\.[a-z_0-9-]+)*\.)["']\s*~""")
 
 
@@ -39,8 +40,7 @@ def test_no_message_names_a_setting_or_speaks_english() -> None:
     for key, text in CATALOGUES["ja"].items():
         assert "RAG_" not in text, key
         words = re.findall(r"[A-Za-z]{4,}", re.sub(r"<[^>]+>|\{[a-z_]+[^}]*\}|\.[a-z]+\b", "", text))
-        assert set(words) <= {"HTTP", "Tesseract", "JSONL", "bigram", "admin", "UTF", "source", "corpus", "outline", "text"}, (
-            key, words)  # fmt: skip
+        assert set(words) <= ALLOWED_LATIN, (key, words)
 
 
 def test_a_value_is_escaped_but_a_link_is_not() -> None:
@@ -88,8 +88,9 @@ def test_page_runs() -> None:
 
 def _row(i: int, **over: object) -> Row:
     doc: dict[str, object] = dict(
-        source_id=f"law-{i:04d}", title=f"法律{i:03d}", publisher="e-Gov", edition="現行", published=date(2000 + i % 20, 1, 1),
-        status="current", indexed_status="current", pages=1, chunks=i, ingested_at=f"2026-11-{1 + i % 28:02d}T00:00:00+00:00",
+        source_id=f"law-{i:04d}", title=f"法律{i:03d}", publisher="e-Gov", edition="現行",
+        published=date(2000 + i % 20, 1, 1), status="current", indexed_status="current", pages=1, chunks=i,
+        ingested_at=f"2026-11-{1 + i % 28:02d}T00:00:00+00:00",
         content_hash="x", diff="unchanged", specialties=("法規",), pdf=False,
     )  # fmt: skip
     doc.update(over)
@@ -109,7 +110,9 @@ def test_the_corpus_table_filters_sorts_and_pages() -> None:
     assert [r.source_id for r in select(rows, TableQuery(publisher="高血圧学会"), tz).rows] == ["law-0100"]
     assert select(rows, TableQuery(specialty="循環器"), tz).matched == 1
     assert select(rows, TableQuery(status="superseded"), tz).matched == 1
-    assert select(rows, TableQuery(q="ｋｏｕ"), tz).matched == 0 and select(rows, TableQuery(q="高血圧"), tz).matched == 1
+    assert (
+        select(rows, TableQuery(q="ｋｏｕ"), tz).matched == 0 and select(rows, TableQuery(q="高血圧"), tz).matched == 1
+    )
     since = select(rows, TableQuery(since=date(2026, 12, 2)), tz)  # a day in the reader's zone
     assert [r.source_id for r in since.rows] == ["law-0100"]
     by_chunks = select(rows, TableQuery(sort="chunks", desc=True), tz)

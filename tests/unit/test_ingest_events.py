@@ -109,7 +109,9 @@ def test_who_did_it_reads_naturally() -> None:
     from rag_service.console.wording import audit_who
 
     t = ConsoleText()
-    assert str(audit_who(t, {"via": "console, local (no keys: loopback only)"})) == "コンソール（ローカル接続、キーなし）"
+    assert (
+        str(audit_who(t, {"via": "console, local (no keys: loopback only)"})) == "コンソール（ローカル接続、キーなし）"
+    )
     assert str(audit_who(t, {"via": "server, librarian"})) == "librarian（HTTP API）"
     assert str(audit_who(t, {"user": "kana", "host": "lib-01"})) == "rag コマンド（kana@lib-01）"
 
