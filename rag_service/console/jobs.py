@@ -110,10 +110,17 @@ def summary(c: Container, who: Caller, job: JobOut, t: ConsoleText, names: Names
     }
 
 
+def _manifest(c: Container, user: Caller) -> Any:
+    return service.corpus_plan(c, user, cached_hash=True).manifest
+
+
 def _context(request: Request, c: Container, user: Caller, job_id: str) -> dict[str, Any]:
     job = service.job_watch(c, user, job_id)()  # 404 for an unknown job
     t = text_of(request)
-    names = names_of(c.retriever.catalog(), service.corpus_plan(c, user, cached_hash=True).manifest)
+    catalog = c.retriever.catalog()
+    # while it runs (polled each second): the index's names, and the titles its events carry; once finished, the
+    # manifest's too (an edition that failed before it was ever indexed)
+    names = names_of(catalog) if job.state == "running" else names_of(catalog, _manifest(c, user))
     return {
         "job": job, "bars": bars(job), "overall": overall(job), "names": names,
         "summary": summary(c, user, job, t, names),
