@@ -120,3 +120,36 @@ def test_the_corpus_table_filters_sorts_and_pages() -> None:
     by_pages = select(rows, TableQuery(sort="pages"), tz)  # only PDFs have pages; the rest come last
     assert by_pages.rows[0].source_id == "law-0100"
     assert TableQuery(publisher="高血圧学会", page=2).params(page=1) == {"publisher": "高血圧学会"}
+
+
+def test_a_finished_jobs_summary_says_what_failed_and_what_was_read_by_ocr() -> None:
+    from rag_service.console.jobs import bars, overall, summary
+    from rag_service.console.templating import templates
+    from rag_service.console.wording import EditionName, edition_ref
+    from rag_service.wire import JobOut
+
+    t = ConsoleText()
+    names = {"scan-2024": EditionName("スキャンした手引き", "第1版"),
+             "htn-2025": EditionName("高血圧ガイド", "2025年版")}  # fmt: skip
+    report = {"added": ["scan-2024"], "replaced": [], "metadata_updated": [], "removed": ["gone-1"],
+              "unchanged": ["a", "b", "c"], "failed": {"htn-2025": "htn.pdf: the PDF is encrypted: ask the publisher"},
+              "ocr_pages": {"scan-2024": [1, 2, 3, 5]},
+              "left_out": {"scan-2024": [{"page": 4, "why": "no text layer"}]},
+              "chunks_written": 7, "garbage_collected": 0}  # fmt: skip
+    progress = {"totals": {"documents": 2, "chunks": 7}, "done": {"documents": 2, "chunks": 7}, "events": []}
+    job = JobOut.model_validate({"id": "j1", "state": "done", "progress": progress, "result": {"report": report}})
+    half = {**progress, "done": {"documents": 1}}
+    running = JobOut.model_validate({"id": "j0", "state": "running", "progress": half})
+    assert overall(running) == 25 and [b.percent for b in bars(running)] == [50, 0] and overall(job) == 100
+    found = summary(None, None, job, t, names)  # type: ignore[arg-type]  # no edition here supersedes another
+    assert found is not None and found["unchanged"] == 3 and found["changed"]
+    html = templates.env.get_template("job_panel.html").render(
+        t=t, job=job, bars=bars(job), overall=overall(job), summary=found, lines=[],
+        ref=lambda sid: edition_ref(t, names, sid),
+    )  # fmt: skip
+    failed = html[html.index('id="summary-failed"') :]
+    assert "高血圧ガイド（2025年版）</a>: PDF にパスワードがかかっています" in failed
+    assert "スキャンした手引き（第1版）</a>: 4 ページ（1–3、5）" in html[html.index('id="summary-ocr"') :]
+    assert "p.4: 文字情報がありません" in html[html.index('id="summary-left-out"') :]
+    assert '<code>gone-1</code>' in html[html.index('id="summary-removed"') :]  # removed: no title left to show
+    assert 'id="nothing"' not in html
