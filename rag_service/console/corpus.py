@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from rag_service import service
 from rag_service.console.auth import ApiUser, ContainerDep, User, same_origin
 from rag_service.console.corpus_table import DIFFS, SORTS, TableQuery, corpus_rows, names_of, select
-from rag_service.console.errors import ConsoleRoute
+from rag_service.console.errors import ConsoleRoute, reader_detail
 from rag_service.console.formatting import parse_day
 from rag_service.console.messages import ConsoleText
 from rag_service.console.templating import render, text_of
@@ -80,7 +80,8 @@ def corpus_page(request: Request, c: ContainerDep, user: User) -> Response:
 
     return render(
         request, "corpus.html", user=user, table=table, query=query, since_ok=since_ok, url=url,
-        since_text=params.get("since", "")[:40], manifest_problem=view.problem, manifest_path=str(c.settings.manifest),
+        since_text=params.get("since", "")[:40], manifest_path=str(c.settings.manifest),
+        manifest_problem=reader_detail(view.problem) if view.problem else None,
         audit=audit_rows(c, user, t, names), running=running.id if running else None,
         statuses=[s.value for s in EditionStatus], diffs=DIFFS,
     )  # fmt: skip
