@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -186,6 +187,15 @@ class Settings(BaseSettings):
     )
     llm_threads: int | None = Field(None, ge=1, le=256, description="Threads of the embedded generator.")
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    timezone: ZoneInfo = Field(
+        "Asia/Tokyo",  # validated into a ZoneInfo (validate_default)
+        validate_default=True,
+        description="Time zone the console shows times in (an IANA name: Asia/Tokyo, UTC); an unknown name fails "
+        "at start-up.",
+    )
+    console_locale: Literal["ja"] = Field(
+        "ja", description="Language of the console's message catalogue (`rag_service/console/messages_ja.py`)."
+    )
     host: str = Field("127.0.0.1", description="Address `rag serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `rag serve` listens on.")
 

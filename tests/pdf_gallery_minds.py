@@ -218,3 +218,22 @@ def edition(folder: Path, name: str, statements: list[tuple[str, str, str, bool]
         s.text("解説：")
         s.paragraph(FILLER)
     return s.save(folder / f"itp_{name}.pdf")
+
+
+def manifest_entries(folder: Path, new_edition: bool = True) -> list[dict[str, Any]]:
+    """Manifest entries of the two drawn ITP editions (`OLD_EDITION` as itp-2020, `NEW_EDITION` as itp-2025, which
+    supersedes it), their PDFs drawn under `folder/guidelines` (once); only the old one, current, when not
+    `new_edition`."""
+    (folder / "guidelines").mkdir(parents=True, exist_ok=True)
+    common = {"title": "ITP診療ガイドライン（ギャラリー・架空）", "publisher": "ギャラリー血液学会（架空）",
+              "specialties": ["血液"], "license": "CC-BY-4.0 (this project)"}  # fmt: skip
+    old = {"id": "itp-2020", **common, "edition": "2020年版", "published": "2020-04-01",
+           "status": "superseded" if new_edition else "current", "source": "guidelines/itp_2020.pdf"}  # fmt: skip
+    for name, statements in (("2020", OLD_EDITION), ("2025", NEW_EDITION))[: 2 if new_edition else 1]:
+        if not (folder / "guidelines" / f"itp_{name}.pdf").exists():  # drawn again, a PDF's bytes differ
+            edition(folder / "guidelines", name, statements)
+    if not new_edition:
+        return [old]
+    new = {"id": "itp-2025", **common, "edition": "2025年版", "published": "2025-04-01", "status": "current",
+           "supersedes": "itp-2020", "source": "guidelines/itp_2025.pdf"}  # fmt: skip
+    return [old, new]

@@ -4,6 +4,7 @@ route's class); an HTTP error of the framework on a console page (a path that do
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -14,7 +15,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag_service.console.auth import NeedsSignIn
-from rag_service.console.templating import render
+from rag_service.console.templating import render, text_of
 from rag_service.errors import (
     BackendUnavailable,
     BadRequest,
@@ -53,9 +54,25 @@ def status_of(exc: RagError) -> int:
     return next(code for cls, code in STATUS.items() if isinstance(exc, cls))
 
 
+_SETTING = re.compile(r"\s*\(?\b(?:RAG_[A-Z0-9_]+|--[a-z-]+)(?:=[^\s,;:)]*)?\)?")
+
+
+def reader_detail(detail: str) -> str:
+    """The service's own message, kept as the technical detail, without the settings it names (a librarian cannot
+    change them; the operator reads the service's log)."""
+    return _SETTING.sub("", detail).strip()
+
+
 def _page(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    """The error page: what happened in the reader's words (by status), the service's message as the detail."""
     user = getattr(request.state, "console_user", None)
-    return render(request, "error.html", status_code=status, user=user, status=status, detail=detail, headers=headers)
+    t = text_of(request)
+    key = f"error.{status}"
+    if status == 422 and "status must be one of" in detail:
+        key = "error.status_value"
+    message = t.raw(key) if key in t.messages else t.raw("error.500" if status >= 500 else "error.400")
+    return render(request, "error.html", status_code=status, user=user, status=status, message=message,
+                  detail=reader_detail(detail), headers=headers)  # fmt: skip
 
 
 def _browser(request: Request) -> bool:

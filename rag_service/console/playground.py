@@ -19,9 +19,13 @@ from starlette.concurrency import iterate_in_threadpool
 from rag_service import service
 from rag_service.console.auth import ApiUser, ContainerDep, User, same_origin
 from rag_service.console.errors import ConsoleRoute, status_of
-from rag_service.console.templating import render
+from rag_service.console.formatting import parse_day
+from rag_service.console.messages import ConsoleText
+from rag_service.console.templating import render, text_of
 from rag_service.errors import RagError
+from rag_service.query import QueryTooLong
 from rag_service.service import Container
+from rag_service.settings import RetrievalSettings
 from rag_service.types import EditionStatus
 from rag_service.wire import AnswerDelta, AnswerRequest, AnswerResponse, HitOut, SearchRequest
 
@@ -36,8 +40,10 @@ def _form_context(c: Container) -> dict[str, Any]:
     specialties = sorted({s for e in catalog.entries.values() for s in e.edition.specialties})
     sources = sorted((e.source_id, f"{e.edition.title}（{e.edition.edition}）") for e in catalog.entries.values())
     pdf = {sid for sid, e in catalog.entries.items() if e.source.lower().endswith(".pdf")}
-    return {"sources": sources, "specialties": specialties, "statuses": [s.value for s in EditionStatus],
-            "modes": MODES, "llm": c.llm is not None, "pdf_sources": pdf}  # fmt: skip
+    limits = c.settings.retrieval
+    return {"sources": sorted(sources, key=lambda s: s[1]), "specialties": specialties, "modes": MODES,
+            "statuses": [s.value for s in EditionStatus], "llm": c.llm is not None, "pdf_sources": pdf,
+            "max_top_k": limits.max_top_k, "max_query_chars": limits.max_query_chars}  # fmt: skip
 
 
 def _note(request: Request) -> service.Note:
@@ -47,9 +53,47 @@ def _note(request: Request) -> service.Note:
     return note
 
 
+def form_problem(t: ConsoleText, form: dict[str, Any], limits: RetrievalSettings) -> tuple[str | None, date | None]:
+    """Pure: what is wrong with the search form, in the reader's words (the limits are the server's own), and the
+    day of `as_of` (typed as 2020-06-01, 2020/6/1 or 2020年6月1日)."""
+    q, top_k = form["q"], form["top_k"]
+    if not q.strip():
+        return t.raw("err.query_empty"), None
+    if len(q) > limits.max_query_chars:
+        return str(t("err.query_long", n=len(q), max=limits.max_query_chars)), None
+    if not (isinstance(top_k, int) and 1 <= top_k <= limits.max_top_k):
+        return str(t("err.top_k", max=limits.max_top_k)), None
+    if form["mode"] not in MODES:
+        return t.raw("err.mode"), None
+    if any(s not in {e.value for e in EditionStatus} for s in form["status"]):
+        return t.raw("err.status"), None
+    try:
+        return None, parse_day(form["as_of"])
+    except ValueError:
+        return t.raw("err.as_of"), None
+
+
+def search_error(t: ConsoleText, e: RagError) -> str:
+    """A domain error from the search, said for a librarian (the service's own message names settings)."""
+    if "needs a dense embedder" in str(e):
+        return t.raw("err.dense")
+    if isinstance(e, QueryTooLong):
+        return t.raw("error.413")
+    return t.raw(f"error.{status_of(e)}") if f"error.{status_of(e)}" in t.messages else t.raw("err.search")
+
+
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request, c: ContainerDep, user: User) -> Response:
-    form = {"q": "", "mode": "hybrid", "source": "", "specialty": "", "status": ["current"], "as_of": "", "top_k": 10}
+    top_k = min(10, c.settings.retrieval.max_top_k)
+    form = {
+        "q": "",
+        "mode": "hybrid",
+        "source": "",
+        "specialty": "",
+        "status": ["current"],
+        "as_of": "",
+        "top_k": top_k,
+    }
     return render(request, "search.html", user=user, form=form, hits=None, error=None, **_form_context(c))
 
 
@@ -58,31 +102,31 @@ def search(
     request: Request,
     c: ContainerDep,
     user: User,
-    q: Annotated[str, Form(max_length=20_000)],
-    mode: Annotated[str, Form()] = "hybrid",
-    source: Annotated[str, Form()] = "",
-    specialty: Annotated[str, Form()] = "",
+    q: Annotated[str, Form(max_length=100_000)] = "",
+    mode: Annotated[str, Form(max_length=20)] = "hybrid",
+    source: Annotated[str, Form(max_length=500)] = "",
+    specialty: Annotated[str, Form(max_length=500)] = "",
     status: Annotated[list[str] | None, Form()] = None,
-    as_of: Annotated[str, Form()] = "",
-    top_k: Annotated[int, Form(ge=1, le=100)] = 10,
+    as_of: Annotated[str, Form(max_length=40)] = "",
+    top_k: Annotated[str, Form(max_length=10)] = "10",
 ) -> Response:
+    t = text_of(request)
+    k = int(top_k) if top_k.strip().isdigit() else None
     form = {"q": q, "mode": mode, "source": source, "specialty": specialty, "status": status or [], "as_of": as_of,
-            "top_k": top_k}  # fmt: skip
+            "top_k": k if k is not None else top_k}  # fmt: skip
     hits: list[HitOut] | None = None
-    error, code = None, 200
-    try:
-        filters = {
-            "source_ids": [source] if source else None,
-            "specialties": [specialty] if specialty else None,
-            "status": status or ["current"],
-            "as_of": date.fromisoformat(as_of) if as_of else None,
-        }
-        body = SearchRequest.model_validate({"query": q, "top_k": top_k, "mode": mode, "filters": filters})
-        hits = service.search(c, user, body, _note(request)).hits
-    except (ValidationError, ValueError) as e:
-        error, code = (str(e).splitlines()[0] if isinstance(e, ValidationError) else str(e)), 422
-    except RagError as e:  # a bad query, an empty index: said on the page, beside the form
-        error, code = str(e), status_of(e)
+    error, day = form_problem(t, form, c.settings.retrieval)
+    code = 422 if error else 200
+    if error is None:
+        filters = {"source_ids": [source] if source else None, "specialties": [specialty] if specialty else None,
+                   "status": status or ["current"], "as_of": day}  # fmt: skip
+        try:
+            body = SearchRequest.model_validate({"query": q, "top_k": k, "mode": mode, "filters": filters})
+            hits = service.search(c, user, body, _note(request)).hits
+        except ValidationError:
+            error, code = t.raw("err.search"), 422
+        except RagError as e:  # an empty index, a leg this server lacks: said on the page, beside the form
+            error, code = search_error(t, e), status_of(e)
     return render(
         request, "search.html", status_code=code, user=user, form=form, hits=hits, error=error, **_form_context(c)
     )

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from rag_service.console.auth import COOKIE, ContainerDep, same_origin
 from rag_service.console.errors import ConsoleRoute, install_http_errors
-from rag_service.console.templating import render
+from rag_service.console.templating import render, text_of
 from rag_service.service.access import SESSION_SECONDS, retry_after
 
 router = APIRouter(
@@ -28,10 +28,10 @@ def signin(request: Request, c: ContainerDep, key: Annotated[str, Form(max_lengt
     wait = c.access.throttle(f"console-signin-{request.client.host if request.client else '?'}", 10)
     if wait:
         return render(request, "signin.html", status_code=429, user=None, headers={"Retry-After": retry_after(wait)},
-                      error=f"サインインの試行が多すぎます: retry in {retry_after(wait)} s")  # fmt: skip
+                      error=text_of(request)("signin.throttled", seconds=retry_after(wait)))  # fmt: skip
     token = c.access.sign_in(key)
     if token is None:
-        return render(request, "signin.html", status_code=401, user=None, error="このキーは使えません (invalid key)")
+        return render(request, "signin.html", status_code=401, user=None, error=text_of(request).raw("signin.invalid"))
     response = RedirectResponse("/console", status_code=303)
     response.set_cookie(
         COOKIE, token, max_age=SESSION_SECONDS, httponly=True, samesite="strict",
@@ -50,8 +50,8 @@ def signout(request: Request, c: ContainerDep) -> Response:
 
 def install(app: FastAPI) -> None:
     """Mount the console's routers on the service's app, with the console's error page."""
-    from rag_service.console import corpus, playground
+    from rag_service.console import corpus, editions, jobs, playground
 
     install_http_errors(app)
-    for r in (router, corpus.router, playground.router):
+    for r in (router, corpus.router, jobs.router, editions.router, playground.router):
         app.include_router(r)

@@ -112,7 +112,7 @@ def cited_passage(c: Container, who: Caller, chunk_id: str) -> CitedPassage:
     entry = c.retriever.catalog().entries.get(found.edition.source_id)
     pdf = entry is not None and entry.source.lower().endswith(".pdf")
     pages = list(range(found.page_start, found.page_end + 1))
-    return CitedPassage(hit_out(Hit(chunk=found)), pdf, pages, None if pdf else _unit_text(c, found))
+    return CitedPassage(hit_out(Hit(chunk=found), now(c, found)), pdf, pages, None if pdf else _unit_text(c, found))
 
 
 def _unit_text(c: Container, found: Chunk) -> list[tuple[str, bool]] | None:

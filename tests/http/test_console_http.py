@@ -43,16 +43,17 @@ def test_a_post_from_another_site_is_refused_and_starts_nothing(client: TestClie
     assert client.app.state.container.jobs.jobs == jobs  # type: ignore[attr-defined]
     assert "status: retired" not in client.app.state.container.settings.manifest.read_text(encoding="utf-8")  # type: ignore[attr-defined]
     own = client.post("/console/ingest", headers={"origin": "http://testserver"}, follow_redirects=False)
-    assert own.status_code == 303 and own.headers["location"].startswith("/console?job=")
+    assert own.status_code == 303 and own.headers["location"].startswith("/console/jobs/")
 
 
 def test_errors_reach_a_browser_as_a_page_and_an_app_as_json(client: TestClient) -> None:
     page = client.get("/console/hits/not-a-chunk", headers=HTML)
-    assert page.status_code == 404 and 'role="alert"' in page.text and "chunk ids come from search hits" in page.text
+    assert page.status_code == 404 and 'role="alert"' in page.text and "見つかりません" in page.text
+    assert "chunk ids come from search hits" in page.text  # the service's own words, as the detail
     api = client.get("/console/hits/not-a-chunk")
     assert api.status_code == 404 and "chunk ids come from search hits" in api.json()["detail"]
     bad = client.post("/console/editions/law-19dc84fdb0/status", data={"status": "gone"}, headers=HTML)
-    assert bad.status_code == 422 and "current, superseded, retired" in bad.text
+    assert bad.status_code == 422 and "「現行」「旧版（改訂済み）」「廃止」のどれか" in bad.text
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -76,4 +77,4 @@ def test_sign_in_tries_are_limited_per_client(client: TestClient) -> None:
     codes = [client.post("/console/signin", data={"key": f"guess-{i:04d}"}).status_code for i in range(11)]
     assert codes[:10] == [401] * 10
     last = client.post("/console/signin", data={"key": "guess-last"}, headers=HTML)
-    assert last.status_code == 429 and int(last.headers["retry-after"]) >= 1 and "retry in" in last.text
+    assert last.status_code == 429 and int(last.headers["retry-after"]) >= 1 and "秒後にもう一度" in last.text

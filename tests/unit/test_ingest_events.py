@@ -24,7 +24,8 @@ from ingestion.events import (
     event_from_doc,
 )
 from ingestion.progress import CounterProgress, RichProgress, lines
-from rag_service.console.wording import audit_line, event_line
+from rag_service.console.messages import ConsoleText
+from rag_service.console.wording import EditionName, audit_line, event_line
 from rag_service.wire import JobOut
 
 EVENTS: list[IngestEvent] = [
@@ -59,7 +60,7 @@ def test_the_job_api_carries_the_events_typed() -> None:
 
 @pytest.mark.parametrize("event", EVENTS, ids=lambda e: e.type)
 def test_the_console_says_it_in_japanese(event: IngestEvent) -> None:
-    line = event_line(event_doc(event))
+    line = event_line(ConsoleText(), event_doc(event), {})
     assert line and not MARKUP.search(line) and not REPR.search(line)
     assert re.search(r"[ぁ-んァ-ン一-龥]", line), line
 
@@ -83,19 +84,36 @@ def test_the_terminal_gets_plain_lines_when_it_is_not_a_terminal() -> None:
 
 
 def test_audit_records_read_as_sentences() -> None:
+    t = ConsoleText()
+    names = {"htn-2025": EditionName("高血圧診療ガイドライン", "2025年版"), "a": EditionName("糖尿病ガイド", "第2版")}
     ingest = {"at": "2026-12-01T10:00:00+00:00", "action": "ingest", "via": "console, librarian", "added": ["a"],
               "replaced": ["htn-2025"], "metadata_updated": [], "removed": [], "unchanged": ["b", "c"],
-              "failed": {"dm-2024": "encrypted"}, "garbage_collected": 0, "chunks_written": 12,
+              "failed": {"dm-2024": "dm.pdf: the PDF is encrypted: ask for an unprotected copy"},
+              "garbage_collected": 0, "chunks_written": 12,
               "ocr_pages": {"htn-2025": [1, 2, 3]}, "left_out": {"htn-2025": [{"page": 4, "why": "図のみ"}]},
               "seconds": 2.5}  # fmt: skip
-    line = audit_line(ingest)
-    assert "追加: a" in line and "入れ替え: htn-2025" in line and "dm-2024 は失敗（encrypted）" in line
-    assert "htn-2025 の OCR 3 ページ（1–3）" in line and "除外 1 ページ" in line and not REPR.search(line)
-    status = {"action": "status", "source_id": "htn-2019", "from": "superseded", "to": "retired", "manifest": "m.yaml"}
-    assert audit_line(status).startswith("htn-2019 の status を superseded から retired に変更")
-    odd = audit_line({"action": "reindex", "editions": ["a", "b"], "detail": {"pages": [1, 2]}})
-    assert "editions: a、b" in odd and not REPR.search(odd)
-    assert audit_line({"action": "ingest", "unchanged": ["a"]}).startswith("変更なし")
+    line = str(audit_line(t, ingest, names))
+    assert '<a class="edition" href="/console/editions/a">糖尿病ガイド（第2版）</a> を追加しました。' in line
+    assert "高血圧診療ガイドライン（2025年版）</a> を新しい内容に入れ替えました。" in line
+    assert "<code>dm-2024</code> は取り込めませんでした。PDF にパスワード" in line  # an id only when no title is known
+    assert "の 3 ページ（1–3）を OCR で読みました。" in line and "1 ページ（4）を索引に入れませんでした" in line
+    assert not REPR.search(line) and "unchanged" not in line
+    status = {"action": "status", "source_id": "htn-2025", "from": "superseded", "to": "retired", "manifest": "m.yaml"}
+    assert "の状態を「旧版（改訂済み）」から「廃止」に変更し" in str(audit_line(t, status, names))
+    assert str(audit_line(t, {"action": "reindex", "editions": ["a"]}, names)) == "「reindex」を行いました。"
+    nothing = str(audit_line(t, {"action": "ingest", "unchanged": [f"e{i}" for i in range(99)]}, names))
+    assert nothing.startswith("変更はありませんでした（99 版は索引と一致）") and "e1" not in nothing
+
+
+def test_who_did_it_reads_naturally() -> None:
+    from rag_service.console.wording import audit_who
+
+    t = ConsoleText()
+    assert (
+        str(audit_who(t, {"via": "console, local (no keys: loopback only)"})) == "コンソール（ローカル接続、キーなし）"
+    )
+    assert str(audit_who(t, {"via": "server, librarian"})) == "librarian（HTTP API）"
+    assert str(audit_who(t, {"user": "kana", "host": "lib-01"})) == "rag コマンド（kana@lib-01）"
 
 
 def test_the_json_log_gets_one_line_per_edition(caplog: pytest.LogCaptureFixture) -> None:
