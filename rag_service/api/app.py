@@ -10,45 +10,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from rag_service.api import admin_routes, answer_routes, chat_routes, health, safety_routes, search_routes
-from rag_service.errors import (
-    BackendUnavailable,
-    BadRequest,
-    Conflict,
-    DiskFullError,
-    Forbidden,
-    IndexMismatchError,
-    LLMRequestError,
-    NotFound,
-    RagError,
-    RateLimited,
-    SourceError,
-    StoreLockedError,
-    Unauthenticated,
-)
-from rag_service.query import QueryTooLong
+from rag_service.errors import RagError, RateLimited, Unauthenticated
 from rag_service.service.access import retry_after
-
-STATUS: dict[type[RagError], int] = {
-    Unauthenticated: 401,
-    Forbidden: 403,
-    NotFound: 404,
-    Conflict: 409,
-    IndexMismatchError: 409,  # the index was built otherwise: re-index
-    SourceError: 409,  # a source (a cited PDF) cannot be read as the index says
-    QueryTooLong: 413,
-    BadRequest: 422,
-    RateLimited: 429,
-    LLMRequestError: 502,
-    StoreLockedError: 503,
-    BackendUnavailable: 503,  # and NotReady: no index yet, no LLM configured
-    DiskFullError: 507,
-    RagError: 500,
-}
+from rag_service.service.statuses import status_of
 
 
 def error_response(exc: RagError) -> JSONResponse:
-    """The status of the most specific class in `STATUS`, with the error's message and name."""
-    status = next(code for cls, code in STATUS.items() if isinstance(exc, cls))
+    """The error's status (`rag_service.service.statuses`), with its message and name."""
+    status = status_of(exc)
     headers = {}
     if isinstance(exc, Unauthenticated):
         headers["WWW-Authenticate"] = "Bearer"

@@ -16,43 +16,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag_service.console.auth import NeedsSignIn
 from rag_service.console.templating import render, text_of
-from rag_service.errors import (
-    BackendUnavailable,
-    BadRequest,
-    Conflict,
-    DiskFullError,
-    Forbidden,
-    IndexMismatchError,
-    LLMRequestError,
-    NotFound,
-    RagError,
-    RateLimited,
-    SourceError,
-    Unauthenticated,
-)
-from rag_service.query import QueryTooLong
+from rag_service.errors import RagError, RateLimited
 from rag_service.service.access import retry_after
-
-STATUS: dict[type[RagError], int] = {
-    Unauthenticated: 401,
-    Forbidden: 403,
-    NotFound: 404,
-    Conflict: 409,
-    IndexMismatchError: 409,
-    SourceError: 409,
-    QueryTooLong: 413,
-    BadRequest: 422,
-    RateLimited: 429,
-    LLMRequestError: 502,
-    BackendUnavailable: 503,
-    DiskFullError: 507,
-    RagError: 500,
-}
-
-
-def status_of(exc: RagError) -> int:
-    return next(code for cls, code in STATUS.items() if isinstance(exc, cls))
-
+from rag_service.service.statuses import status_of
 
 _SETTING = re.compile(r"\s*\(?\b(?:RAG_[A-Z0-9_]+|--[a-z-]+)(?:=[^\s,;:)]*)?\)?")
 

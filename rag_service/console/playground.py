@@ -18,13 +18,14 @@ from starlette.concurrency import iterate_in_threadpool
 
 from rag_service import service
 from rag_service.console.auth import ApiUser, ContainerDep, User, same_origin
-from rag_service.console.errors import ConsoleRoute, status_of
+from rag_service.console.errors import ConsoleRoute
 from rag_service.console.formatting import parse_day
 from rag_service.console.messages import ConsoleText
 from rag_service.console.templating import render, text_of
 from rag_service.errors import RagError
 from rag_service.query import QueryTooLong
 from rag_service.service import Container
+from rag_service.service.statuses import status_of
 from rag_service.settings import RetrievalSettings
 from rag_service.types import EditionStatus
 from rag_service.wire import AnswerDelta, AnswerRequest, AnswerResponse, HitOut, SearchRequest
