@@ -50,3 +50,22 @@ class ServedAPI:
 
     def __exit__(self, *exc: object) -> None:
         self._serving.__exit__(None, None, None)
+
+
+def mcp_tool(url: str, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Call one tool of the MCP server at `url` (streamable HTTP, no key) with the SDK's client; its structured
+    content (the call must succeed)."""
+    import asyncio
+
+    import httpx2
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    async def call() -> dict[str, Any]:
+        http = httpx2.AsyncClient()
+        async with http, Client(streamable_http_client(url, http_client=http)) as mcp:
+            result = await mcp.call_tool(name, args)
+        assert not result.is_error, result
+        return result.structured_content or {}
+
+    return asyncio.run(call())

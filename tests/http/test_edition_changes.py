@@ -4,18 +4,13 @@ force now recommends: the demo's 2019 and 2025 hypertension editions, read from 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx2
 import pytest
 from fastapi.testclient import TestClient
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
 from typer.testing import CliRunner
 
 from ingestion.progress import NullProgress
@@ -26,7 +21,7 @@ from rag_service.server import create_app
 from rag_service.settings import Settings
 from rag_service.store import EdgeStore
 from tests.conftest import demo_entries, write_manifest
-from tests.local_server import serve_in_thread
+from tests.local_server import mcp_tool, serve_in_thread
 
 
 @pytest.fixture(scope="module")
@@ -107,13 +102,5 @@ def test_every_front_door_gives_the_same_changes(client: TestClient, settings: S
         with RagClient(url) as rag:
             typed = rag.changes("demo-htn-2025", since="demo-htn-2019")
         assert typed.model_dump(mode="json") == want
-        tool = asyncio.run(_mcp_changes(f"{url}/mcp", {"source_id": "demo-htn-2025"}))
+        tool = mcp_tool(f"{url}/mcp", "edition_changes", {"source_id": "demo-htn-2025"})
     assert tool == want
-
-
-async def _mcp_changes(url: str, args: dict[str, Any]) -> dict[str, Any]:
-    http = httpx2.AsyncClient()
-    async with http, Client(streamable_http_client(url, http_client=http)) as mcp:
-        result = await mcp.call_tool("edition_changes", args)
-    assert not result.is_error
-    return result.structured_content or {}

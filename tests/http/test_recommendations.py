@@ -4,17 +4,13 @@ its edition's citation fields, read from the outlines ingestion stored (the PDFs
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
 from fastapi.testclient import TestClient
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
 from typer.testing import CliRunner
 
 from ingestion.progress import NullProgress
@@ -25,7 +21,7 @@ from rag_service.server import create_app
 from rag_service.settings import Settings
 from rag_service.store import EdgeStore
 from tests.conftest import demo_entries, write_manifest
-from tests.local_server import serve_in_thread
+from tests.local_server import mcp_tool, serve_in_thread
 
 
 @pytest.fixture(scope="module")
@@ -132,13 +128,5 @@ def test_every_front_door_lists_the_same(client: TestClient, settings: Settings,
         assert typed.model_dump(mode="json") == want
         remote = CliRunner().invoke(cli, ["recommendations", "--cq", "CQ2", "--json", "--base-url", url], env=env)
         assert remote.exit_code == 0 and json.loads(remote.output) == want
-        tool = asyncio.run(_mcp_list(f"{url}/mcp", {"cq": "CQ2"}))
+        tool = mcp_tool(f"{url}/mcp", "list_recommendations", {"cq": "CQ2"})
     assert tool == want
-
-
-async def _mcp_list(url: str, args: dict[str, Any]) -> dict[str, Any]:
-    http = httpx2.AsyncClient()
-    async with http, Client(streamable_http_client(url, http_client=http)) as mcp:
-        result = await mcp.call_tool("list_recommendations", args)
-    assert not result.is_error
-    return result.structured_content or {}
