@@ -177,10 +177,11 @@ def test_default_sets_include_the_tuning_sets_newest_first() -> None:
     assert DEFAULT_SETS[:4] == ("fresh_dev4", "fresh_dev3", "fresh_dev2", "fresh_dev") and DEFAULT_SETS[-1] == "fresh"
 
 
-def test_fresh_dev2_floors() -> None:
-    """Guards below the figures measured on the second tuning set (README, Safety): recall ≥ 0.98 over all types and
-    ≥ 0.97 per type, precision ≥ 0.98, no eponym masked, every negative line untouched."""
-    r = score(load_labelled(DATA / "fresh_dev2.jsonl"))
-    assert r["overall"]["recall"] >= 0.98 and r["overall"]["precision"] >= 0.98
+@pytest.mark.parametrize(("name", "floor"), [("fresh_dev2", 0.98), ("fresh_dev3", 0.99), ("fresh_dev4", 0.99)])
+def test_tuning_set_floors(name: str, floor: float) -> None:
+    """Guards below the figures measured on each tuning set (README, Safety): recall ≥ `floor` over all types and
+    ≥ 0.97 per type, precision ≥ `floor`, no eponym masked, every negative line untouched."""
+    r = score(load_labelled(DATA / f"{name}.jsonl"))
+    assert r["overall"]["recall"] >= floor and r["overall"]["precision"] >= floor
     assert all(c["recall"] >= 0.97 for c in r["types"].values() if c["gold"])
     assert r["eponyms_masked"] == [] and r["rows_without_pii_untouched"] == r["rows_without_pii"]

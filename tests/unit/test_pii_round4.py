@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from eval.pii_eval import DATA, load_labelled, score
 from rag_service.pii import find_pii
 
 
@@ -143,11 +142,3 @@ def test_record_numbers_under_every_label(text: str, ids: list[str]) -> None:
 def test_numbers_of_something_else_stay(text: str) -> None:
     assert find_pii(text) == []
 
-
-def test_fresh_dev4_floors() -> None:
-    """Guards below the figures measured on the fourth tuning set (README, Safety): recall ≥ 0.99 over all types and
-    ≥ 0.97 per type, precision ≥ 0.99, no eponym masked, every negative line untouched."""
-    r = score(load_labelled(DATA / "fresh_dev4.jsonl"))
-    assert r["overall"]["recall"] >= 0.99 and r["overall"]["precision"] >= 0.99
-    assert all(c["recall"] >= 0.97 for c in r["types"].values() if c["gold"])
-    assert r["eponyms_masked"] == [] and r["rows_without_pii_untouched"] == r["rows_without_pii"]
