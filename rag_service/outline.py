@@ -43,10 +43,6 @@ def _grade(rec: dict[str, Any]) -> str:
     return label or "grade not printed" if not rec.get("note") else f"no grade: {rec['note']}"
 
 
-def _pages(first: int | None, last: int | None) -> str:
-    return pages_label(first, last)
-
-
 def outline_text(outline: dict[str, Any], max_sections: int = 200) -> str:
     """The outline for a terminal: pages OCR'd and left out, the section tree (indented by depth) with pages, and
     under each CQ its statements with their own pages and grades."""
@@ -59,11 +55,11 @@ def outline_text(outline: dict[str, Any], max_sections: int = 200) -> str:
     for s in outline["sections"][:max_sections]:
         depth = max(len(s["path"]) - 1, 0)
         label = s["path"][-1] if s["path"] else "(before the first heading)"
-        lines.append(f"{'  ' * (depth + 1)}{label}  {_pages(*s['pages'])}")
+        lines.append(f"{'  ' * (depth + 1)}{label}  {pages_label(*s['pages'])}")
         for rec in s.get("recommendations", []):
             number = f"{rec['number']}. " if rec.get("number") else ""
             text = (rec.get("text") or "(no statement found)")[:80]
-            where = _pages(rec.get("page_start"), rec.get("page_end"))
+            where = pages_label(rec.get("page_start"), rec.get("page_end"))
             lines.append(f"{'  ' * (depth + 2)}推奨 {number}{text}  [{_grade(rec)}] {where}".rstrip())
     if len(outline["sections"]) > max_sections:
         lines.append(f"  … {len(outline['sections']) - max_sections} more sections (--json shows all)")
