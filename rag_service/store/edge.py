@@ -22,7 +22,9 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -60,7 +62,21 @@ from rag_service.store.edge_model import (
 from rag_service.types import SparseVector
 
 UPSERT_BATCH = 1024
+BORROW_WAIT_S = 60.0
 T = TypeVar("T")
+
+
+def _engine(call: Callable[[], T]) -> T:
+    """One call into the shard. The binding refuses a call while another thread's call holds the shard (pyo3's
+    "Already borrowed", raised before the call starts: nothing was done): wait for that call to end, then retry."""
+    deadline = time.monotonic() + BORROW_WAIT_S
+    while True:
+        try:
+            return call()
+        except RuntimeError as e:
+            if "borrowed" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.001)
 
 
 class EdgeStore:
@@ -120,26 +136,26 @@ class EdgeStore:
         with self._lock:
             shard = self._require_shard()
             if not aside:
-                shard.optimize()
+                _engine(shard.optimize)
                 return
-            shard.flush()
+            _engine(shard.flush)
             edge_aside.optimize_copy(self.shard_dir)
             edge_aside.swap_in(self.shard_dir)
             self._shard = qe.EdgeShard.load(str(self.shard_dir))
-            shard.close()  # a search that took the old handle before the swap retries on the new one (`_read`)
+            _engine(shard.close)  # a search that took the old handle before the swap retries on the new one (`_read`)
             edge_aside.remove_old(self.shard_dir)
 
     def flush(self) -> None:
         with self._lock:
-            self._require_shard().flush()
+            _engine(self._require_shard().flush)
 
     def close(self) -> None:
         with self._lock:
             if self._shard is None:
                 return
             shard, self._shard, self.meta = self._shard, None, None
-            shard.flush()
-            shard.close()
+            _engine(shard.flush)
+            _engine(shard.close)
 
     def drop(self) -> None:
         self.close()
@@ -157,29 +173,33 @@ class EdgeStore:
             shard = self._require_shard()
             for start in range(0, len(points), UPSERT_BATCH):
                 batch = [to_point(p) for p in points[start : start + UPSERT_BATCH]]
-                shard.update(qe.UpdateOperation.upsert_points(batch))
+                _engine(partial(shard.update, qe.UpdateOperation.upsert_points(batch)))
 
     def set_payload(self, edition_key: str, payload: dict[str, Any]) -> None:
         with self._lock:
             op = qe.UpdateOperation.set_payload_by_filter(edition_filter([edition_key]), payload)
-            self._require_shard().update(op)
+            shard = self._require_shard()
+            _engine(lambda: shard.update(op))
 
     def delete_editions(self, edition_keys: Sequence[str]) -> None:
         if not edition_keys:
             return
         with self._lock:
             op = qe.UpdateOperation.delete_points_by_filter(edition_filter(edition_keys))
-            self._require_shard().update(op)
+            shard = self._require_shard()
+            _engine(lambda: shard.update(op))
             self._delete_outlines(None, edition_keys)
 
     def delete_except(self, keep_edition_keys: Sequence[str]) -> int:
         keep = qe.FieldCondition(key="edition_key", match=qe.MatchAny(list(keep_edition_keys)))
         with self._lock:
             shard = self._require_shard()
-            before = shard.count(qe.CountRequest(exact=True))
-            shard.update(qe.UpdateOperation.delete_points_by_filter(qe.Filter(must_not=[keep])))
+            exact = qe.CountRequest(exact=True)
+            before = _engine(lambda: shard.count(exact))
+            op = qe.UpdateOperation.delete_points_by_filter(qe.Filter(must_not=[keep]))
+            _engine(lambda: shard.update(op))
             self._delete_outlines(keep_edition_keys)
-            return before - shard.count(qe.CountRequest(exact=True))
+            return before - _engine(lambda: shard.count(exact))
 
     def write_catalog(self, doc: dict[str, Any]) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
@@ -308,11 +328,12 @@ class EdgeStore:
         """A read on the current shard; once more on the new one when `optimize(aside=True)` swapped it meanwhile."""
         shard = self._require_shard()
         try:
-            return call(shard)
+            return _engine(lambda: call(shard))
         except Exception:
-            if self._shard is None or self._shard is shard:
+            current = self._shard
+            if current is None or current is shard:
                 raise
-            return call(self._shard)
+            return _engine(lambda: call(current))
 
     def _require_shard(self) -> qe.EdgeShard:
         if self._shard is None:
