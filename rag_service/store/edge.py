@@ -80,8 +80,8 @@ def _engine(call: Callable[[], T]) -> T:
 
 
 class EdgeStore:
-    """`VectorStore` on a qdrant-edge shard under `path`. The engine is thread-safe for concurrent
-    searches and writes; a lock only serialises writes and open/close."""
+    """`VectorStore` on a qdrant-edge shard under `path`. A lock serialises writes and open/close; a call the binding
+    refuses while another thread's call holds the shard waits for it (`_engine`)."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
